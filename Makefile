@@ -41,13 +41,13 @@ B := build/$(VARIANT)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Werror
 KIUM_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
-CPPFLAGS += -D_GNU_SOURCE -I. -DKIUM_VERSION='"$(KIUM_VERSION)"'
+CPPFLAGS += -D_GNU_SOURCE -I. $(shell pkg-config --cflags freetype2 2>/dev/null) -DKIUM_VERSION='"$(KIUM_VERSION)"'
 CFLAGS += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
 pc = $(shell pkg-config --libs $(1) 2>/dev/null)
-LIBS_COMMON := $(call pc,inih jansson) -lm
-LIBS_FW := $(call pc,libnfc libgpiod sqlite3 libcurl)
+LIBS_COMMON := $(call pc,inih jansson libsodium) -lm
+LIBS_FW := $(call pc,libnfc libgpiod sqlite3 libcurl freetype2 libpng)
 LIBS_HUB := $(call pc,sqlite3 jansson libsodium libcurl) -lhttp_parser \
 	-lmbedtls -lmbedx509 -lmbedcrypto
 LIBS_EMU := -lutil
@@ -156,7 +156,7 @@ $(B)/test/replay/%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(
 # libFuzzer builds (clang), separate from the gcc objects.
 FB := build/fuzz
 FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer-no-link,address,undefined \
-	-fno-sanitize-recover=all -D_GNU_SOURCE -I. -DKIUM_VERSION='"fuzz"' -DKIUM_FUZZING
+	-fno-sanitize-recover=all -D_GNU_SOURCE -I. $(shell pkg-config --cflags freetype2 2>/dev/null) -DKIUM_VERSION='"fuzz"' -DKIUM_FUZZING
 $(FB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<

@@ -3,6 +3,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/tap.h"
+#include "common/uidhash.h"
 #include "tests/harness.h"
 
 #include <errno.h>
@@ -201,6 +202,21 @@ TEST(tap_batch_keeps_good_records_beside_bad_ones)
 	CHECK_EQ_STR(why_batch, "bad_device");
 }
 
+TEST(uidhash_is_keyed_by_facility)
+{
+	const uint8_t uid[4] = { 0xde, 0xad, 0xbe, 0xef };
+	char a[UIDHASH_HEX_LEN + 1], b[UIDHASH_HEX_LEN + 1], c[UIDHASH_HEX_LEN + 1];
+
+	CHECK_EQ_INT(uidhash_compute("NWUK015", uid, 4, a), 0);
+	CHECK_EQ_INT(uidhash_compute("NWUK015", uid, 4, b), 0);
+	CHECK_EQ_INT(uidhash_compute("NWUK016", uid, 4, c), 0);
+	CHECK_EQ_INT(strlen(a), UIDHASH_HEX_LEN);
+	CHECK_EQ_STR(a, b);
+	CHECK(strcmp(a, c) != 0);
+	CHECK(strstr(a, "deadbeef") == NULL);
+	CHECK_EQ_INT(uidhash_compute("", uid, 4, a), -EINVAL);
+}
+
 int main(void)
 {
 	log_init("unit", KLOG_DEBUG);
@@ -212,5 +228,6 @@ int main(void)
 	RUN(tap_json_roundtrip);
 	RUN(tap_json_refusals_name_the_field);
 	RUN(tap_batch_keeps_good_records_beside_bad_ones);
+	RUN(uidhash_is_keyed_by_facility);
 	return harness_done();
 }
