@@ -1,7 +1,7 @@
 # Shared by the end-to-end scripts: a temporary directory, processes that are always cleaned
 # up, and the PASS/FAIL lines that tests/run.sh counts. Source it first:
 #
-#   . "$(dirname "$0")/lib.sh"
+#   . "$(dirname "$0")/lib.bash"
 #   spawn hub "$BIN/kium-hub" --config "$T/hub.conf"
 #   wait_for 5 test -S "$T/ctl.sock" || die "hub did not start"
 #   check "healthz answers" curl -fsS ...
