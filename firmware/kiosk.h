@@ -88,4 +88,24 @@ int kiosk_tick(struct kiosk *k);
 /* What is on screen now (tests, --status). */
 void kiosk_current(const struct kiosk *k, struct kiosk_state *st);
 
+/* Additions (additive to the seam above). */
+
+/* Opens the front over a given backend table (tests, custom backends); ops NULL means "none".
+ * If ops->open fails it falls back to "none" like kiosk_open. */
+int kiosk_open_ops(const struct kiosk_config *cfg, const struct kiosk_backend_ops *ops,
+		   struct kiosk **out);
+/* The backend actually in use: "terminal", "framebuffer", "none"... */
+const char *kiosk_backend_name(const struct kiosk *k);
+/* Draws that failed since open (the backend logged each one). */
+unsigned kiosk_draw_errors(const struct kiosk *k);
+/* "idle", "arrival", ... for logs and --status. */
+const char *kiosk_screen_name(enum kiosk_screen s);
+/* Parses a blanking schedule "HH:MM-HH:MM" (Seoul time, 00:00..23:59; the span may run over
+ * midnight, e.g. "22:00-06:30"). NULL or "" means never: 0 with both set to -1. Otherwise 0 and
+ * minutes of the day [from, to), or -EINVAL (nothing logged) for anything else, including an
+ * empty span such as "07:00-07:00". */
+int kiosk_blank_parse(const char *s, int *from_min, int *to_min);
+/* Whether minute_of_day (0..1439) falls in [from, to), wrapping over midnight. */
+bool kiosk_blank_active(int from_min, int to_min, int minute_of_day);
+
 #endif
