@@ -1,0 +1,244 @@
+/*
+ * The hub's store: every durable fact the hub keeps (facilities, children, cards and their
+ * roster versions, devices, taps, API tokens) behind one interface, so that handlers and the
+ * domain never see SQL or a database handle. The SQLite backend lives in store_sqlite.c; a
+ * PostgreSQL backend can implement this same header later.
+ *
+ * Conventions
+ *   - Every function returns 0 or a negative errno: -EINVAL (a malformed argument, nothing
+ *     stored), -ENOENT (no such facility/child/device/card/token), -EEXIST (the id is taken),
+ *     -EIO (the database failed; logged once where it happened), -ENOMEM.
+ *   - Times are UTC milliseconds since the epoch, passed in by the caller (the clock seam).
+ *   - Strings are copied; nothing returned borrows from the store unless stated. Lists are
+ *     returned as one calloc'd array: the caller frees it with free().
+ *   - Identifiers are validated here too (lengths, charsets), so a bad value is never stored
+ *     even when a caller forgot to check. Values are always bound as SQL parameters.
+ *
+ * Threads: a struct store is NOT internally locked. Use each handle from one thread at a time
+ * (the hub's event loop owns one). Several handles, in one process or several (kium-hub and
+ * kiumctl at once), may open the same database: SQLite WAL lets readers run beside the one
+ * writer, and a writer waits up to 5 s for another writer before failing with -EBUSY.
+ *
+ * Durability: a write returns after its transaction is committed with synchronous=FULL, so
+ * an answer given to a device after a successful store call survives a power cut.
+ */
+#ifndef KIUM_HUB_STORE_H
+#define KIUM_HUB_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/tap.h"
+#include "common/uidhash.h"
+
+#define STORE_FACILITY_CODE_MAX 16 /* "NWUK015" and room to grow, with NUL */
+#define STORE_ID_MAX 64            /* child ids, with NUL: 1..63 of [A-Za-z0-9._-] */
+#define STORE_NAME_MAX 128         /* UTF-8 names, with NUL */
+#define STORE_SHORT_MAX 32         /* district/type codes, clock states, roles, with NUL */
+#define STORE_VERSION_MAX 64       /* a reader's software version string, with NUL */
+#define STORE_HEX_MAX 80           /* certificate serial or SHA-256 fingerprint as hex, NUL */
+#define STORE_UID_HEX_MAX (2 * TAP_UID_MAX + 1)
+#define STORE_TOKEN_MAX 96         /* an API token secret, with NUL */
+
+struct store;
+
+/* Opens (creating if needed) the database at path, sets WAL and synchronous=FULL, and brings
+ * the schema to the current version, migrating older ones forward in one transaction. A
+ * database written by a newer schema than this program knows is refused (-EPROTO).
+ * Caller frees with store_close. */
+int store_open(const char *path, struct store **out);
+/* NULL-safe. */
+void store_close(struct store *st);
+/* The schema version the database is at (after store_open: the current one). */
+int store_schema_version(struct store *st);
+
+/* ---- facilities ------------------------------------------------------------------------
+ * Minimal record for now; issue 5 adds the full one (address, age groups, area, ...), which
+ * the table is designed to grow into by migration. */
+struct store_facility {
+	char code[STORE_FACILITY_CODE_MAX];  /* "NWUK015" */
+	char name[STORE_NAME_MAX];
+	char district[STORE_SHORT_MAX];      /* "NW" */
+	char type[STORE_SHORT_MAX];          /* "UK" */
+	int64_t roster_version;              /* bumped by every card change of the facility */
+};
+
+/* code: 1..15 of [A-Z0-9]; name: valid UTF-8 without control characters. The district
+ * and type are stored as given (hub/domain checks them against the code tables). */
+int store_facility_add(struct store *st, const struct store_facility *f, int64_t now_ms);
+int store_facility_get(struct store *st, const char *code, struct store_facility *out);
+int store_facility_list(struct store *st, struct store_facility **out, size_t *n);
+
+/* ---- children ---------------------------------------------------------------------------*/
+struct store_child {
+	char id[STORE_ID_MAX];
+	char name[STORE_NAME_MAX];           /* full name; staff only, never logged */
+	char display[STORE_NAME_MAX];        /* masked, as readers and parents' screens show it */
+	char facility[STORE_FACILITY_CODE_MAX];
+};
+
+/* -ENOENT when the facility does not exist; -EEXIST when the id is taken. */
+int store_child_add(struct store *st, const char *id, const char *name, const char *facility,
+		    int64_t now_ms);
+int store_child_get(struct store *st, const char *id, struct store_child *out);
+
+/* The masked display name: first and last character kept, the middle starred ("김민수" ->
+ * "김*수", "남궁민수" -> "남**수", "김수" -> "김*", a single character kept). Counts UTF-8
+ * characters. -EINVAL for invalid UTF-8; -ENOSPC when out is too small. */
+int store_name_mask(const char *name, char *out, size_t outlen);
+
+/* ---- cards and the roster ----------------------------------------------------------------
+ * A card (its UID) is assigned to one child at a time; the card belongs to the child's
+ * facility. Each assignment or deactivation bumps that facility's roster_version. */
+
+/* uid: raw bytes (4, 7 or 10). -ENOENT unknown child; -EEXIST when the card is already
+ * assigned (deactivate it first); -EINVAL for a bad length. */
+int store_card_assign(struct store *st, const uint8_t *uid, uint8_t uid_len,
+		      const char *child_id, int64_t now_ms);
+/* -ENOENT when the card is not assigned. */
+int store_card_deactivate(struct store *st, const uint8_t *uid, uint8_t uid_len, int64_t now_ms);
+
+struct store_roster_entry {
+	char uidhash[UIDHASH_HEX_LEN + 1];
+	char child_id[STORE_ID_MAX];
+	char display[STORE_NAME_MAX];
+};
+
+struct store_roster {
+	int64_t version;   /* the facility's roster version this delta brings the reader to */
+	bool full;         /* true: entries is the whole roster; drop what you hold first */
+	size_t n_entries;  /* cards active now that changed after `since` */
+	struct store_roster_entry *entries;
+	size_t n_removed;  /* uidhashes no longer active that were changed after `since` */
+	char (*removed)[UIDHASH_HEX_LEN + 1];
+};
+
+/* The delta from `since` to the current version. since = 0, or a since the store cannot
+ * answer as a delta (greater than the current version, e.g. after a restore), gives the
+ * full roster with full = true. Caller frees with store_roster_free. */
+int store_roster_delta(struct store *st, const char *facility, int64_t since,
+		       struct store_roster *out);
+/* NULL-safe; leaves *r empty. */
+void store_roster_free(struct store_roster *r);
+
+/* ---- devices -----------------------------------------------------------------------------*/
+struct store_device {
+	char id[TAP_DEVICE_ID_MAX];
+	char facility[STORE_FACILITY_CODE_MAX];
+	char cert_serial[STORE_HEX_MAX];     /* hex, as issued by kiumctl */
+	char cert_sha256[STORE_HEX_MAX];     /* hex SHA-256 of the certificate's DER */
+	bool revoked;
+	int64_t created_ms;
+	int64_t revoked_ms;                  /* 0 when not revoked */
+	int64_t last_seen_ms;                /* 0: never seen */
+	char version[STORE_VERSION_MAX];     /* from the last status report, "" if none */
+	int64_t queue_depth;                 /* from the last status report, -1 if none */
+	char clock_state[STORE_SHORT_MAX];   /* "synced"/"unsynced" from the last status, or "" */
+	uint64_t seq_high;                   /* highest tap sequence held contiguously from 1 */
+};
+
+/* id: tap_device_id_valid. -ENOENT unknown facility; -EEXIST id taken (revoked ids stay
+ * taken: issue a new id for a replacement reader). */
+int store_device_add(struct store *st, const char *id, const char *facility,
+		     const char *cert_serial, const char *cert_sha256, int64_t now_ms);
+/* -ENOENT unknown; revoking twice is 0. */
+int store_device_revoke(struct store *st, const char *id, int64_t now_ms);
+int store_device_get(struct store *st, const char *id, struct store_device *out);
+/* Every device, ordered by id. */
+int store_device_list(struct store *st, struct store_device **out, size_t *n);
+/* Records that the device was heard from (any authenticated request). */
+int store_device_touch(struct store *st, const char *id, int64_t now_ms);
+
+struct store_device_status {
+	const char *version;     /* printable ASCII, < STORE_VERSION_MAX */
+	int64_t queue_depth;     /* >= 0 */
+	const char *clock_state; /* "synced" or "unsynced" */
+};
+/* A heartbeat: stores the status and last_seen = now_ms. -EINVAL for bad values. */
+int store_device_status_put(struct store *st, const char *id,
+			    const struct store_device_status *s, int64_t now_ms);
+/* Non-revoked devices not heard from since now_ms - silent_ms (never-seen devices count from
+ * their creation), ordered by id. */
+int store_device_list_silent(struct store *st, int64_t now_ms, int64_t silent_ms,
+			     struct store_device **out, size_t *n);
+
+/* ---- taps ----------------------------------------------------------------------------------
+ * Used by hub/domain/attendance.c, which decides what each record is; handlers call
+ * attendance_ingest, not these. */
+enum store_time_flag {
+	STORE_TIME_READER = 0,       /* the reader's clock was synced: its wall time is used */
+	STORE_TIME_CORRECTED,        /* unsynced, same boot as the batch: corrected by the hub */
+	STORE_TIME_UNCORRECTABLE,    /* unsynced, another boot: the reader's value, untrusted */
+};
+
+enum store_put_outcome {
+	STORE_PUT_STORED = 0,   /* new: written */
+	STORE_PUT_DUPLICATE,    /* (device, seq) already held as a tap; nothing changed */
+	STORE_PUT_HELD_REJECT,  /* (device, seq) already held as a rejected record */
+};
+
+/* One transaction around a batch: begin, puts, commit (durable) or rollback. Nesting is
+ * refused (-EBUSY). store_rollback is safe to call when no transaction is open. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Holds (device, tap->seq) at most once. reject == NULL: a tap, with time_ms its effective
+ * time (per flag) and the child resolved from the card's current assignment, if any.
+ * reject != NULL: the record was malformed but its sequence number is held (so the device's
+ * contiguous sequence can pass it) with that stable reason code; tap fields may be partial.
+ * On an existing (device, seq), *outcome says what is held and *held_reject (if not NULL)
+ * points to a static copy of a held reason code. Within store_begin/commit only. */
+int store_tap_put(struct store *st, const char *device_id, const char *facility,
+		  const struct tap *tap, int64_t received_ms, int64_t time_ms,
+		  enum store_time_flag flag, const char *reject, enum store_put_outcome *outcome,
+		  const char **held_reject);
+/* Sets the device's contiguous high-water mark (within the batch's transaction). */
+int store_device_seq_set(struct store *st, const char *device_id, uint64_t seq_high);
+
+/* ---- attendance ---------------------------------------------------------------------------*/
+struct store_attendance_row {
+	char device_id[TAP_DEVICE_ID_MAX];
+	uint64_t seq;
+	char uid[STORE_UID_HEX_MAX];         /* lower-case hex */
+	char child_id[STORE_ID_MAX];         /* "" when the card was not assigned at ingest */
+	char child_name[STORE_NAME_MAX];     /* full name (staff view), "" when unknown */
+	int64_t time_ms;                     /* effective time, see flag */
+	int64_t reader_wall_ms;              /* the reader's own wall time, as sent */
+	int64_t received_ms;
+	enum store_time_flag flag;
+	enum tap_dir dir;
+	enum tap_result result;
+};
+
+/* The taps (not rejected records) of a facility whose effective time falls on the Seoul
+ * local day `day` (clock_seoul_day), ordered by time then device and seq. */
+int store_attendance_day(struct store *st, const char *facility, int64_t day,
+			 struct store_attendance_row **out, size_t *n);
+
+/* ---- API tokens -----------------------------------------------------------------------------
+ * For the admin API before the account system (a later issue) exists. A token is
+ * "kt1_<id>_<43 base64url chars>"; the store keeps only a BLAKE2b-256 hash of its secret
+ * part, so a copy of the database does not give working tokens. */
+struct store_token {
+	int64_t id;
+	char role[STORE_SHORT_MAX];
+	char label[STORE_NAME_MAX];
+	int64_t created_ms;
+	int64_t revoked_ms;                  /* 0 when active */
+};
+
+/* role: 1..31 of [a-z_] (e.g. "admin"). Writes the token to secret (the only time it
+ * exists in clear; never log it) and its id to *id. secret needs STORE_TOKEN_MAX bytes. */
+int store_token_create(struct store *st, const char *role, const char *label, int64_t now_ms,
+		       int64_t *id, char *secret, size_t secret_len);
+/* -EACCES for anything that is not an active token (malformed, unknown, wrong, revoked),
+ * without saying which. On success fills *id and role. */
+int store_token_verify(struct store *st, const char *secret, int64_t *id, char *role,
+		       size_t role_len);
+/* -ENOENT unknown; revoking twice is 0. */
+int store_token_revoke(struct store *st, int64_t id, int64_t now_ms);
+int store_token_list(struct store *st, struct store_token **out, size_t *n);
+
+#endif
