@@ -38,6 +38,14 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 B := build/$(VARIANT)
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+Q :=
+E := @true
+else
+Q := @
+E := @echo
+endif
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Werror
 KIUM_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
@@ -99,7 +107,8 @@ deps:
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(E) '  CC    $<'
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 $(LIB_FW): $(call obj,$(FW_SRC))
@@ -107,51 +116,63 @@ $(LIB_HUB): $(call obj,$(HUB_SRC))
 $(LIB_EMU): $(call obj,$(EMU_SRC))
 $(B)/lib/%.a:
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^ $(if $^,,$(B)/obj/empty.o)
+	$(Q)rm -f $@
+	$(E) '  AR    $@'
+	$(Q)$(AR) rcs $@ $^ $(if $^,,$(B)/obj/empty.o)
 
 # An archive with no members still has to exist for the link lines below.
 $(B)/obj/empty.o:
 	@mkdir -p $(dir $@)
-	echo 'typedef int kium_empty_unit;' | $(CC) -x c -c -o $@ -
+	$(Q)echo 'typedef int kium_empty_unit;' | $(CC) -x c -c -o $@ -
 $(ALL_LIBS): | $(B)/obj/empty.o
 
 $(BIN_READER): $(call obj,firmware/main.c) $(LIB_FW) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FW) $(LIBS_COMMON) -lpthread
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FW) $(LIBS_COMMON) -lpthread
 $(BIN_HUB): $(call obj,hub/main.c) $(LIB_HUB) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_HUB) $(LIBS_COMMON) -lpthread
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_HUB) $(LIBS_COMMON) -lpthread
 $(BIN_CTL): $(call obj,$(CTL_SRC)) $(LIB_HUB) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_HUB) $(LIBS_COMMON) -lpthread
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_HUB) $(LIBS_COMMON) -lpthread
 $(BIN_EMU): $(call obj,tools/pn532emu/main.c) $(LIB_EMU) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_EMU) $(LIBS_COMMON)
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_EMU) $(LIBS_COMMON)
 
 $(B)/test/unit/common_%: $(call obj,tests/unit/common_%.c) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 $(B)/test/unit/fw_%: $(call obj,tests/unit/fw_%.c) $(LIB_FW) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FW) $(LIBS_COMMON) -lpthread
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FW) $(LIBS_COMMON) -lpthread
 $(B)/test/unit/hub_%: $(call obj,tests/unit/hub_%.c) $(LIB_HUB) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_HUB) $(LIBS_COMMON) -lpthread
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_HUB) $(LIBS_COMMON) -lpthread
 $(B)/test/unit/emu_%: $(call obj,tests/unit/emu_%.c) $(LIB_EMU) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_EMU) $(LIBS_COMMON)
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_EMU) $(LIBS_COMMON)
 $(B)/test/e2e/%: $(B)/obj/tests/e2e/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
 $(B)/test/bench/%: $(B)/obj/tests/bench/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
 # The corpus replayer: the fuzz target's entry point driven by a plain main(), so that a
 # gcc-only build replays every corpus file and every saved crasher in `make check`.
 $(B)/test/replay/%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
+	$(E) '  LD    $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
 # libFuzzer builds (clang), separate from the gcc objects.
 FB := build/fuzz
@@ -159,11 +180,13 @@ FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer-no-link,address,undefin
 	-fno-sanitize-recover=all -D_GNU_SOURCE -I. $(shell pkg-config --cflags freetype2 2>/dev/null) -DKIUM_VERSION='"fuzz"' -DKIUM_FUZZING
 $(FB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c -o $@ $<
+	$(E) '  CLANG $<'
+	$(Q)clang $(FUZZ_CFLAGS) -c -o $@ $<
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FB)/obj/%.o,$(COMMON_SRC) $(FW_SRC) $(HUB_SRC) $(EMU_SRC))
 $(FB)/bin/%: $(FB)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS_ALL)
+	$(E) '  FUZZ  $@'
+	$(Q)clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS_ALL)
 
 fuzz-build: $(patsubst %,$(FB)/bin/%,$(FUZZ_NAMES))
 
