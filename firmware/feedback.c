@@ -48,8 +48,6 @@ const char *feedback_result_name(enum feedback_result r)
 int feedback_open(const struct feedback_config *cfg, struct feedback **out)
 {
 	const struct feedback_ops *ops = NULL;
-	struct feedback *f;
-	int ret;
 
 	*out = NULL;
 	if (!cfg->backend || !strcmp(cfg->backend, "none"))
@@ -62,6 +60,16 @@ int feedback_open(const struct feedback_config *cfg, struct feedback **out)
 		log_err("[feedback] backend = '%s' is not gpiod, record or none", cfg->backend);
 		return -EINVAL;
 	}
+	return feedback_open_ops(ops, cfg, out);
+}
+
+int feedback_open_ops(const struct feedback_ops *ops, const struct feedback_config *cfg,
+		      struct feedback **out)
+{
+	struct feedback *f;
+	int ret;
+
+	*out = NULL;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;

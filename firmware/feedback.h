@@ -62,6 +62,9 @@ struct feedback;
 /* Opens the configured backend: 0, or a negative errno after logging why (unknown backend,
  * record file not writable, gpiochip or line missing or busy). */
 int feedback_open(const struct feedback_config *cfg, struct feedback **out);
+/* Same with a given backend table (tests). */
+int feedback_open_ops(const struct feedback_ops *ops, const struct feedback_config *cfg,
+		      struct feedback **out);
 void feedback_close(struct feedback *f);
 /* 0 or negative errno (logged by the backend); a failure never undoes the tap. */
 int feedback_give(struct feedback *f, enum feedback_result r, uint64_t seq, const uint8_t *uid,
