@@ -206,7 +206,8 @@ int tapdesk_run(struct tapdesk *d, const struct reader_ops *ops, const struct re
 		}
 		ret = ops->poll(priv, &card);
 		if (ret < 0) {
-			if (++failures >= d->cfg.fault_after) {
+			/* A reader that is gone (-ENODEV) is reopened at once. */
+			if (++failures >= d->cfg.fault_after || ret == -ENODEV) {
 				log_warn("reader %s: %d failures in a row (%s); reopening",
 					 ro->connstring, failures, strerror(-ret));
 				ops->close(priv);
