@@ -52,6 +52,8 @@ check "split frames and garbage" python3 - "$T/tty" <<'PY'
 import os, sys, termios, time, tty
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
 tty.setraw(fd)
+time.sleep(0.05)  # what an earlier client left unread goes, as libnfc flushes
+termios.tcflush(fd, termios.TCIFLUSH)
 def xfer(frame, want):
     for b in frame:
         os.write(fd, bytes([b])); time.sleep(0.001)
@@ -88,3 +90,32 @@ wait "$SPAWNED_PID"
 expect_eq "SIGTERM: exit status 0" "$?" 0
 check "SIGTERM: link and socket removed" test ! -e "$T/tty2" -a ! -L "$T/tty2" -a ! -e "$T/ctl2"
 check "--help documents the control protocol" bash -c "'$BIN/pn532-emu' --help | grep -q 'fault unplug'"
+
+# --baud 115200: nfc-list still works, and output is paced at about 87 us a byte: the echo
+# of a 300-byte Diagnose (ACK + 312-byte extended frame) takes about 27.6 ms.
+spawn emu3 "$BIN/pn532-emu" --link "$T/tty3" --control "$T/ctl3" --baud 115200
+wait_for 5 test -S "$T/ctl3" || die "paced pn532-emu did not start"
+"$CTL" "$T/ctl3" "place 04A1B2C3" >/dev/null
+expect_eq "paced: nfc-list 4-byte UID" \
+	"$(LIBNFC_DEVICE=pn532_uart:$T/tty3 timeout 10 nfc-list -t 1 | sed -n 's/.*UID (NFCID1): *//p' | tr -s ' ' | sed 's/ *$//')" \
+	"04 a1 b2 c3"
+check "paced: 318 bytes take at least 95% of 27.6 ms" python3 - "$T/tty3" <<'PY'
+import os, sys, termios, time, tty
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+time.sleep(0.05)  # what an earlier client left unread goes, as libnfc flushes
+termios.tcflush(fd, termios.TCIFLUSH)
+data = bytes([0xD4, 0x00, 0x00]) + bytes(range(256)) + bytes(43)
+n = len(data)
+frame = bytes([0, 0, 0xFF, 0xFF, 0xFF, n >> 8, n & 0xFF, (-(n >> 8) - n) & 0xFF]) + data + bytes([(-sum(data)) & 0xFF, 0])
+t0 = time.monotonic()
+os.write(fd, frame)
+got = b""
+want = 6 + len(frame)  # ACK, then the same frame with D5 01 00 for D4 00 00
+while len(got) < want and time.monotonic() - t0 < 3:
+    got += os.read(fd, 512)
+dt = time.monotonic() - t0
+assert len(got) == want, len(got)
+assert want * 10 / 115200 * 0.95 <= dt < 1.0, dt
+print("%d bytes in %.1f ms" % (want, dt * 1000))
+PY

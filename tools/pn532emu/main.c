@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+static bool a_debug;
+
 struct app {
 	const char *link;
 	long baud;              /* 0: no pacing */
@@ -188,6 +190,21 @@ static const struct emu_control_ops app_ops = {
 	.quit = app_quit,
 };
 
+/* At --log-level debug: the bytes on the wire, as libnfc's LIBNFC_LOG_LEVEL=3 shows them. */
+static void log_bytes(const char *dir, const uint8_t *b, size_t n)
+{
+	char hex[3 * 64 + 4];
+	size_t k = 0;
+
+	if (!a_debug)
+		return;
+	for (size_t i = 0; i < n && i < 64; i++)
+		k += (size_t)snprintf(hex + k, sizeof(hex) - k, " %02x", b[i]);
+	if (n > 64)
+		snprintf(hex + k, sizeof(hex) - k, " ...");
+	log_debug("%s %zu:%s", dir, n, hex);
+}
+
 static void read_host(struct app *a)
 {
 	uint8_t buf[512];
@@ -196,6 +213,7 @@ static void read_host(struct app *a)
 		ssize_t r = read(a->master, buf, sizeof(buf));
 
 		if (r > 0) {
+			log_bytes("rx", buf, (size_t)r);
 			emu_feed(a->emu, buf, (size_t)r, clock_mono_ms());
 			continue;
 		}
@@ -242,6 +260,7 @@ static int64_t write_host(struct app *a, bool *want_pollout)
 			log_warn("write pty: %s", strerror(errno));
 		return 0;
 	}
+	log_bytes("tx", out, (size_t)w);
 	emu_output_consume(a->emu, (size_t)w);
 	if (a->byte_ns) {
 		a->tx_clock_ns += (int64_t)w * a->byte_ns;
@@ -381,6 +400,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("pn532-emu", level);
+	a_debug = level >= KLOG_DEBUG;
 	if (a.baud)
 		a.byte_ns = 10LL * 1000000000LL / a.baud; /* start + 8 data + stop bits */
 	a.emu = emu_new();
