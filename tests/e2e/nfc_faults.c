@@ -162,6 +162,18 @@ int main(int argc, char **argv)
 	select_fault(pnd, "noresp", NFC_ETIMEOUT, 250, 1000);
 	select_fault(pnd, "badcs", NFC_EIO, 0, 200);
 
+	/* A fault aimed at one command code lets the others through. */
+	{
+		int r1, r2, r3;
+
+		ctl("fault badcs 4A");
+		r1 = nfc_device_set_property_bool(pnd, NP_INFINITE_SELECT, false); /* 32 05 ... */
+		r2 = nfc_initiator_select_passive_target(pnd, mod, NULL, 0, &nt);
+		r3 = nfc_initiator_select_passive_target(pnd, mod, NULL, 0, &nt);
+		result("badcs aimed at 4A spares RFConfiguration, spoils the select, once",
+		       r1 == 0 && r2 == NFC_EIO && r3 == 1, "got %d %d %d", r1, r2, r3);
+	}
+
 	/* A waiting InAutoPoll (no card) cancelled by nfc_abort_command: libnfc sends an ACK,
 	 * the emulator drops the wait, and the next poll sees the card. */
 	{
@@ -200,6 +212,26 @@ int main(int argc, char **argv)
 	if (pnd) {
 		res = nfc_initiator_select_passive_target(pnd, mod, NULL, 0, &nt);
 		result("select works after replug", res == 1, "select returned %d", res);
+	}
+
+	/* Unplugged for 300 ms, back by itself. */
+	if (pnd)
+		nfc_close(pnd);
+	pnd = NULL;
+	result("unplug for 300 ms", ctl("fault unplug 300"), "control refused");
+	{
+		nfc_device *d = nfc_open(ctx, argv[1]);
+
+		result("reopen fails at once", d == NULL, "nfc_open succeeded");
+		if (d)
+			nfc_close(d);
+	}
+	usleep(500 * 1000);
+	pnd = open_init(ctx, argv[1]);
+	result("reopen works after the automatic replug", pnd != NULL, "nfc_open failed");
+	if (pnd) {
+		res = nfc_initiator_select_passive_target(pnd, mod, NULL, 0, &nt);
+		result("select works after the automatic replug", res == 1, "select returned %d", res);
 	}
 out:
 	alarm(0);

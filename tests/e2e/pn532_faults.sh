@@ -11,5 +11,5 @@ timeout 40 "$HELPERS/nfc_faults" "pn532_uart:$T/tty" "$T/ctl"
 rc=$?
 expect_eq "nfc_faults exit status" "$rc" 0
 stats=$("$HELPERS/nfc_ctl" "$T/ctl" stats)
-check "emulator counted 4 chip faults and the cancelled wait" \
-	grep -qE "cancelled=[1-9][0-9]* faults=4 .*unplugged=0" <<<"$stats"
+check "emulator counted 5 chip faults and the cancelled wait" \
+	grep -qE "cancelled=[1-9][0-9]* faults=5 .*unplugged=0" <<<"$stats"

@@ -60,7 +60,7 @@ static void drive_chip(const uint8_t *data, size_t size)
 			emu_remove(e);
 			break;
 		case 2:
-			emu_fault_set(e, (enum emu_fault)(ctl % 5));
+			emu_fault_set(e, (enum emu_fault)(ctl % 5), ctl & 0x10 ? 0x4A : -1);
 			break;
 		case 3:
 			now += 150 * (ctl & 0x1F);

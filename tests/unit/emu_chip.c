@@ -289,7 +289,7 @@ TEST(faults_fire_once)
 	size_t n;
 
 	setup();
-	emu_fault_set(E, EMU_FAULT_GARBAGE);
+	emu_fault_set(E, EMU_FAULT_GARBAGE, -1);
 	SEND(0, 0x02);
 	n = emu_output(E, &o);
 	CHECK(n == 6 && memcmp(o, garbage, 6) == 0);
@@ -297,20 +297,20 @@ TEST(faults_fire_once)
 	SEND(0, 0x02);
 	EXPECT(1, 0x03, 0x32, 0x01, 0x06, 0x07);
 
-	emu_fault_set(E, EMU_FAULT_NOACK);
+	emu_fault_set(E, EMU_FAULT_NOACK, -1);
 	SEND(0, 0x02);
 	EXPECT_NOTHING();
 	SEND(0, 0x02);
 	EXPECT(1, 0x03, 0x32, 0x01, 0x06, 0x07);
 
-	emu_fault_set(E, EMU_FAULT_NORESP);
+	emu_fault_set(E, EMU_FAULT_NORESP, -1);
 	SEND(0, 0x02);
 	EXPECT_ACK_ONLY();
 	SEND(0, 0x02);
 	EXPECT(1, 0x03, 0x32, 0x01, 0x06, 0x07);
 
 	/* badcs: the next response, here a waiting InAutoPoll's. */
-	emu_fault_set(E, EMU_FAULT_BADCS);
+	emu_fault_set(E, EMU_FAULT_BADCS, -1);
 	SEND(0, 0x60, 0xFF, 0x01, 0x10);
 	EXPECT_ACK_ONLY();
 	CHECK_EQ_INT(emu_fault_pending(E), EMU_FAULT_BADCS);
@@ -336,6 +336,20 @@ TEST(faults_fire_once)
 	EXPECT(0, 0x61, 0x01, 0x10, 0x09, 0x01, 0x00, 0x04, 0x08, 0x04, 0x04, 0xA1, 0xB2, 0xC3);
 	CHECK_EQ_INT(emu_fault_pending(E), EMU_FAULT_NONE);
 	CHECK_EQ_INT(emu_stats(E)->faults, 4);
+
+	/* Aimed at InListPassiveTarget: GetFirmwareVersion passes, then the select is dropped. */
+	emu_fault_set(E, EMU_FAULT_NOACK, 0x4A);
+	SEND(0, 0x02);
+	EXPECT(1, 0x03, 0x32, 0x01, 0x06, 0x07);
+	SEND(0, 0x4A, 0x01, 0x00);
+	EXPECT_NOTHING();
+	SEND(0, 0x4A, 0x01, 0x00);
+	EXPECT(1, 0x4B, 0x01, 0x01, 0x00, 0x04, 0x08, 0x04, 0x04, 0xA1, 0xB2, 0xC3);
+	/* badcs aimed at 4A spares the RFConfiguration response. */
+	emu_fault_set(E, EMU_FAULT_BADCS, 0x4A);
+	SEND(0, 0x32, 0x05, 0xFF, 0xFF, 0xFF);
+	EXPECT(1, 0x33);
+	CHECK_EQ_INT(emu_fault_pending(E), EMU_FAULT_BADCS);
 }
 
 TEST(reset_link_drops_waits_and_output)
@@ -390,6 +404,13 @@ TEST(control_lines)
 	CHECK_EQ_INT(emu_fault_pending(E), EMU_FAULT_BADCS);
 	emu_control_exec(E, NULL, NULL, "fault none", r, sizeof(r), 0);
 	CHECK_EQ_INT(emu_fault_pending(E), EMU_FAULT_NONE);
+	emu_control_exec(E, NULL, NULL, "fault noack 4a", r, sizeof(r), 0);
+	CHECK_EQ_STR(r, "ok fault noack 4A");
+	emu_control_exec(E, NULL, NULL, "fault noack 4g", r, sizeof(r), 0);
+	CHECK(strncmp(r, "err ", 4) == 0);
+	emu_control_exec(E, NULL, NULL, "fault noack 100", r, sizeof(r), 0);
+	CHECK(strncmp(r, "err ", 4) == 0);
+	emu_control_exec(E, NULL, NULL, "fault none", r, sizeof(r), 0);
 	emu_control_exec(E, NULL, NULL, "remove", r, sizeof(r), 0);
 	CHECK_EQ_STR(r, "ok removed");
 	emu_control_exec(E, NULL, NULL, "fault unplug", r, sizeof(r), 0);

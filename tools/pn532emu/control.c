@@ -71,6 +71,51 @@ static void stats_reply(struct emu *e, bool unplugged, char *reply, size_t len)
 			n += (size_t)snprintf(reply + n, len - n, " cmd_%02x=%" PRIu64, c, s->by_cmd[c]);
 }
 
+/* "fault KIND [CMD]" and "fault unplug [MS]". */
+static void fault_cmd(struct emu *e, const struct emu_control_ops *ops, void *ctx,
+		      bool unplugged, const char *kind, const char *arg, char *reply, size_t len)
+{
+	enum emu_fault f;
+	char *end;
+	long v = -1;
+
+	if (arg) {
+		errno = 0;
+		v = strtol(arg, &end, strcmp(kind, "unplug") == 0 ? 10 : 16);
+		if (errno || *end || end == arg || v < 0 ||
+		    v > (strcmp(kind, "unplug") == 0 ? 3600000 : 0xFF)) {
+			reply_fmt(reply, len, "err usage: fault KIND [CMD as 2 hex digits], fault unplug [MS]");
+			return;
+		}
+	}
+	if (strcmp(kind, "unplug") == 0) {
+		int rc;
+
+		if (!ops || unplugged) {
+			reply_fmt(reply, len, "err %s", ops ? "already unplugged" : "not supported");
+			return;
+		}
+		rc = ops->unplug(ctx, v);
+		if (rc < 0)
+			reply_fmt(reply, len, "err unplug: %s", strerror(-rc));
+		else
+			reply_fmt(reply, len, "ok unplugged");
+		return;
+	}
+	if (emu_fault_parse(kind, &f) < 0) {
+		reply_fmt(reply, len, "err unknown fault (garbage, noack, noresp, badcs, unplug, none)");
+		return;
+	}
+	emu_fault_set(e, f, (int)v);
+	if (v >= 0) {
+		log_info("fault %s armed for command %02lX", kind, v);
+		reply_fmt(reply, len, "ok fault %s %02lX", kind, v);
+	} else {
+		log_info("fault %s armed", kind);
+		reply_fmt(reply, len, "ok fault %s", kind);
+	}
+}
+
 static int split(char *s, char **w, int max)
 {
 	int n = 0;
@@ -121,30 +166,8 @@ void emu_control_exec(struct emu *e, const struct emu_control_ops *ops, void *ct
 
 		log_info("card removed%s", had ? "" : " (there was none)");
 		reply_fmt(reply, len, had ? "ok removed" : "ok none");
-	} else if (strcmp(w[0], "fault") == 0 && n == 2) {
-		enum emu_fault f;
-
-		if (strcmp(w[1], "unplug") == 0) {
-			int rc;
-
-			if (!ops || unplugged) {
-				reply_fmt(reply, len, "err %s", ops ? "already unplugged" : "not supported");
-				return;
-			}
-			rc = ops->unplug(ctx);
-			if (rc < 0)
-				reply_fmt(reply, len, "err unplug: %s", strerror(-rc));
-			else
-				reply_fmt(reply, len, "ok unplugged");
-			return;
-		}
-		if (emu_fault_parse(w[1], &f) < 0) {
-			reply_fmt(reply, len, "err unknown fault (garbage, noack, noresp, badcs, unplug, none)");
-			return;
-		}
-		emu_fault_set(e, f);
-		log_info("fault %s armed", w[1]);
-		reply_fmt(reply, len, "ok fault %s", w[1]);
+	} else if (strcmp(w[0], "fault") == 0 && (n == 2 || n == 3)) {
+		fault_cmd(e, ops, ctx, unplugged, w[1], n == 3 ? w[2] : NULL, reply, len);
 	} else if (strcmp(w[0], "replug") == 0 && n == 1) {
 		int rc;
 

@@ -20,7 +20,9 @@ struct emu;
 
 /* What the control protocol asks of the program around the chip (main.c). */
 struct emu_control_ops {
-	int (*unplug)(void *ctx);     /* 0, or -errno; the pty is closed and the link removed */
+	/* 0, or -errno: the pty is closed and the link removed; with replug_after_ms >= 0 it
+	 * comes back by itself after that long, else on replug. */
+	int (*unplug)(void *ctx, int64_t replug_after_ms);
 	int (*replug)(void *ctx);     /* 0, or -errno; a new pty behind the same link */
 	bool (*unplugged)(void *ctx);
 	void (*quit)(void *ctx);      /* asks the event loop to stop */

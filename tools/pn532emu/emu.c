@@ -68,6 +68,7 @@ struct emu {
 	size_t nregs;
 
 	enum emu_fault fault;
+	int fault_cmd;           /* only frames with this command code (-1: any) */
 	bool waiting;
 	struct emu_wait wait;
 	struct emu_stats st;
@@ -83,6 +84,7 @@ struct emu *emu_new(void)
 		return NULL;
 	emu_frame_parser_init(&e->parser);
 	e->retries_passive = 0xFF;
+	e->fault_cmd = -1;
 	return e;
 }
 
@@ -133,7 +135,7 @@ static void respond(struct emu *e, uint8_t cmd, const uint8_t *data, size_t n)
 		return;
 	}
 	e->last_len = (size_t)len;
-	if (e->fault == EMU_FAULT_BADCS) {
+	if (e->fault == EMU_FAULT_BADCS && (e->fault_cmd < 0 || e->fault_cmd == cmd)) {
 		uint8_t bad[EMU_FRAME_MAX_ENCODED];
 
 		memcpy(bad, e->last, e->last_len);
@@ -496,13 +498,14 @@ static void cancel_wait(struct emu *e)
 static void handle_frame(struct emu *e, const uint8_t *p, size_t len, int64_t now)
 {
 	enum emu_fault f = e->fault;
+	bool hit = e->fault_cmd < 0 || (len >= 2 && p[0] == EMU_TFI_HOST && p[1] == e->fault_cmd);
 
 	e->st.frames_in++;
 	/* A new command supersedes one still waiting (the host gave up on it). */
 	cancel_wait(e);
 	if (len >= 2 && p[0] == EMU_TFI_HOST)
 		e->st.by_cmd[p[1]]++;
-	if (f == EMU_FAULT_GARBAGE || f == EMU_FAULT_NOACK || f == EMU_FAULT_NORESP) {
+	if (hit && (f == EMU_FAULT_GARBAGE || f == EMU_FAULT_NOACK || f == EMU_FAULT_NORESP)) {
 		e->fault = EMU_FAULT_NONE;
 		e->st.faults++;
 		if (f == EMU_FAULT_GARBAGE)
@@ -604,9 +607,10 @@ const struct emu_card *emu_card(const struct emu *e)
 	return e->have_card ? &e->card : NULL;
 }
 
-void emu_fault_set(struct emu *e, enum emu_fault f)
+void emu_fault_set(struct emu *e, enum emu_fault f, int cmd)
 {
 	e->fault = f;
+	e->fault_cmd = cmd >= 0 && cmd <= 0xFF ? cmd : -1;
 }
 
 enum emu_fault emu_fault_pending(const struct emu *e)

@@ -29,9 +29,9 @@ struct emu_card {
 
 enum emu_fault {
 	EMU_FAULT_NONE = 0,
-	EMU_FAULT_GARBAGE, /* next command: 6 bytes of garbage instead of ACK, command dropped */
-	EMU_FAULT_NOACK,   /* next command: no ACK, no response (dropped) */
-	EMU_FAULT_NORESP,  /* next command: ACK, then never a response */
+	EMU_FAULT_GARBAGE, /* next command frame: 6 garbage bytes instead of ACK, not executed */
+	EMU_FAULT_NOACK,   /* next command frame: no ACK, no response (dropped) */
+	EMU_FAULT_NORESP,  /* next command frame: ACK, then never a response (not executed) */
 	EMU_FAULT_BADCS,   /* next response frame: data checksum off by one */
 };
 
@@ -70,7 +70,9 @@ bool emu_remove(struct emu *e);
 /* The card on the reader, or NULL. */
 const struct emu_card *emu_card(const struct emu *e);
 
-void emu_fault_set(struct emu *e, enum emu_fault f);
+/* Arms one fault (replacing any armed one); it fires once. cmd >= 0 restricts it to frames
+ * of that command code (badcs: responses to it); -1 means the next one of any code. */
+void emu_fault_set(struct emu *e, enum emu_fault f, int cmd);
 enum emu_fault emu_fault_pending(const struct emu *e);
 /* "garbage", "noack", "noresp", "badcs", "none" -> fault; -EINVAL when unknown. */
 int emu_fault_parse(const char *name, enum emu_fault *out);

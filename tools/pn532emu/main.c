@@ -36,6 +36,7 @@ struct app {
 	struct emu *emu;
 	int64_t tx_clock_ns;    /* when the last paced byte finished on the wire */
 	bool tx_busy;
+	int64_t replug_at;      /* mono ms of an automatic replug, or -1 */
 };
 
 static void usage(FILE *f)
@@ -54,10 +55,12 @@ static void usage(FILE *f)
 		"                       place UIDHEX [ATQA SAK]   put a card (4, 7 or 10-byte UID;\n"
 		"                                                 default ATQA 0004 / 0044, SAK 08)\n"
 		"                       remove                    take the card away\n"
-		"                       fault garbage|noack|noresp|badcs|none\n"
-		"                                                 spoil the next command (badcs: the\n"
-		"                                                 next response frame)\n"
-		"                       fault unplug              close the pty and remove the link\n"
+		"                       fault garbage|noack|noresp|badcs|none [CMD]\n"
+		"                                                 spoil the next command frame (badcs:\n"
+		"                                                 the next response frame); with CMD\n"
+		"                                                 (2 hex digits) the next of that code\n"
+		"                       fault unplug [MS]         close the pty and remove the link;\n"
+		"                                                 back by itself after MS if given\n"
 		"                       replug                    a new pty behind the same link\n"
 		"                       stats                     counters on one line\n"
 		"                       quit                      stop the emulator\n"
@@ -150,7 +153,7 @@ out:
 	return ret;
 }
 
-static int app_unplug(void *ctx)
+static int app_unplug(void *ctx, int64_t replug_after_ms)
 {
 	struct app *a = ctx;
 
@@ -159,6 +162,7 @@ static int app_unplug(void *ctx)
 	emu_reset_link(a->emu);
 	a->tx_busy = false;
 	a->unplugged = true;
+	a->replug_at = replug_after_ms >= 0 ? clock_mono_ms() + replug_after_ms : -1;
 	log_notice("unplugged: pty closed, %s removed", a->link);
 	return 0;
 }
@@ -168,6 +172,7 @@ static int app_replug(void *ctx)
 	struct app *a = ctx;
 	int ret = open_pty(a);
 
+	a->replug_at = -1;
 	if (ret == 0)
 		log_notice("replugged");
 	return ret;
@@ -302,6 +307,8 @@ static int run(struct app *a, struct emu_control *ctl, int sigfd)
 		if (pace > 0)
 			wait_ns = pace;
 		dl = emu_deadline(a->emu);
+		if (a->replug_at >= 0 && (dl < 0 || a->replug_at < dl))
+			dl = a->replug_at;
 		if (dl >= 0) {
 			int64_t d = (dl - clock_mono_ms()) * 1000000LL;
 
@@ -341,6 +348,8 @@ static int run(struct app *a, struct emu_control *ctl, int sigfd)
 		if (master_idx >= 0 && (pfd[master_idx].revents & (POLLIN | POLLHUP | POLLERR)))
 			read_host(a);
 		emu_tick(a->emu, clock_mono_ms());
+		if (a->unplugged && a->replug_at >= 0 && clock_mono_ms() >= a->replug_at)
+			app_replug(a);
 		if (ctl && nctl)
 			emu_control_handle(ctl, pfd + ctl_first, nctl, clock_mono_ms());
 	}
@@ -358,7 +367,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct app a = { .master = -1, .slave = -1 };
+	struct app a = { .master = -1, .slave = -1, .replug_at = -1 };
 	const char *control = NULL;
 	struct emu_control *ctl = NULL;
 	int level = KLOG_INFO, sigfd = -1, c, ret = 1;
