@@ -1,0 +1,66 @@
+/*
+ * Internals shared by the SQLite store's files (store_sqlite.c: handle, schema, facilities,
+ * children, devices; store_cards.c: cards and roster; store_taps.c: taps and attendance;
+ * store_tokens.c: API tokens). Nothing outside hub/store includes this.
+ */
+#ifndef KIUM_HUB_STORE_INT_H
+#define KIUM_HUB_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hub/store/store.h"
+
+/* Statements prepared once, on first use, and kept for the handle's life. */
+enum store_stmt_id {
+	SS_FACILITY_ADD,
+	SS_FACILITY_GET,
+	SS_CHILD_ADD,
+	SS_CHILD_GET,
+	SS_DEVICE_ADD,
+	SS_DEVICE_GET,
+	SS_DEVICE_REVOKE,
+	SS_DEVICE_TOUCH,
+	SS_DEVICE_STATUS,
+	SS_DEVICE_SEQ_SET,
+	SS_TAP_INSERT,
+	SS_TAP_HELD,
+	SS_CARD_CHILD,
+	SS_TOKEN_GET,
+	SS_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	bool in_tx; /* a store_begin transaction is open */
+	sqlite3_stmt *stmt[SS_COUNT];
+};
+
+/* The cached statement id, prepared from sql the first time; reset with bindings cleared.
+ * NULL after logging when preparing fails. */
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, const char *sql);
+/* Prepares a one-off statement (caller finalizes). NULL after logging. */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql);
+/* Steps a statement that returns no rows: 0, -EEXIST (unique), -ENOENT (foreign key),
+ * -EINVAL (other constraint), -EBUSY, -EIO; logs unexpected failures with what. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+/* Maps a sqlite3_step result that was neither ROW nor DONE to an errno, logging it. */
+int store_step_error(struct store *st, int rc, const char *what);
+/* Runs sql (no parameters). 0 or -EIO/-EBUSY after logging. */
+int store_exec(struct store *st, const char *sql, const char *what);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK for a store-internal multi-statement write;
+ * -EBUSY when a store_begin transaction is already open. */
+int store_tx_begin(struct store *st);
+int store_tx_commit(struct store *st);
+void store_tx_rollback(struct store *st);
+
+/* Copies a text column into buf (truncating; "" for NULL). */
+void store_col_text(sqlite3_stmt *s, int col, char *buf, size_t len);
+
+/* Value checks shared by the store's files. */
+bool store_code_valid(const char *s);        /* 1..15 of [A-Z0-9] */
+bool store_short_valid(const char *s);       /* 1..31 of [A-Za-z0-9_] */
+bool store_text_valid(const char *s, size_t max); /* UTF-8, no controls, 1..max-1 bytes */
+
+#endif

@@ -1,0 +1,492 @@
+/*
+ * The SQLite store: the handle, the schema and its migrations, facilities, children and
+ * devices. WAL journal with synchronous=FULL (a commit is on disk before we answer), foreign
+ * keys on, a 5 s busy timeout so that kiumctl and kium-hub can share the file.
+ *
+ * Schema versions: the table schema_migrations records every version applied. Migration N
+ * brings version N-1 to N; store_open applies the missing ones in one transaction, so a
+ * crash mid-migration leaves the previous version intact. Add a migration, never edit one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "hub/store/store_int.h"
+
+static const char *const migrations[] = {
+	/* 1: facilities, children, cards, devices, taps, API tokens. */
+	"CREATE TABLE facilities ("
+	" code TEXT PRIMARY KEY, name TEXT NOT NULL, district TEXT NOT NULL,"
+	" type TEXT NOT NULL, roster_version INTEGER NOT NULL DEFAULT 0,"
+	" created_ms INTEGER NOT NULL);"
+	"CREATE TABLE children ("
+	" id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" facility TEXT NOT NULL REFERENCES facilities(code), created_ms INTEGER NOT NULL);"
+	"CREATE INDEX children_facility ON children(facility);"
+	"CREATE TABLE cards ("
+	" id INTEGER PRIMARY KEY, uid TEXT NOT NULL,"
+	" facility TEXT NOT NULL REFERENCES facilities(code),"
+	" child_id TEXT NOT NULL REFERENCES children(id), active INTEGER NOT NULL,"
+	" version INTEGER NOT NULL, assigned_ms INTEGER NOT NULL, removed_ms INTEGER);"
+	"CREATE UNIQUE INDEX cards_active_uid ON cards(uid) WHERE active = 1;"
+	"CREATE INDEX cards_facility_version ON cards(facility, version);"
+	"CREATE TABLE devices ("
+	" id TEXT PRIMARY KEY, facility TEXT NOT NULL REFERENCES facilities(code),"
+	" cert_serial TEXT NOT NULL, cert_sha256 TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	" revoked_ms INTEGER, last_seen_ms INTEGER, version TEXT, queue_depth INTEGER,"
+	" clock_state TEXT, seq_high INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE taps ("
+	" device_id TEXT NOT NULL, seq INTEGER NOT NULL, facility TEXT NOT NULL,"
+	" uid TEXT, child_id TEXT, wall_ms INTEGER, boot_id TEXT, mono_ms INTEGER,"
+	" clock_synced INTEGER, dir TEXT, result TEXT, received_ms INTEGER NOT NULL,"
+	" time_ms INTEGER, time_flag INTEGER NOT NULL DEFAULT 0, reject TEXT,"
+	" PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
+	"CREATE INDEX taps_facility_time ON taps(facility, time_ms) WHERE reject IS NULL;"
+	"CREATE TABLE api_tokens ("
+	" id INTEGER PRIMARY KEY, role TEXT NOT NULL, label TEXT NOT NULL,"
+	" hash BLOB NOT NULL, created_ms INTEGER NOT NULL, revoked_ms INTEGER);",
+};
+#define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* ---- helpers shared with the other store files ---- */
+
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, const char *sql)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return s;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		log_err("store: prepare failed: %s", sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	st->stmt[id] = s;
+	return s;
+}
+
+sqlite3_stmt *store_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_err("store: prepare failed: %s", sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return s;
+}
+
+int store_step_error(struct store *st, int rc, const char *what)
+{
+	int ext = sqlite3_extended_errcode(st->db);
+
+	rc &= 0xff;
+	if (rc == SQLITE_CONSTRAINT) {
+		if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
+			return -EEXIST;
+		if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return -ENOENT;
+		return -EINVAL;
+	}
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		log_warn("store: %s: database busy", what);
+		return -EBUSY;
+	}
+	log_err("store: %s failed: %s", what, sqlite3_errmsg(st->db));
+	return -EIO;
+}
+
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_step_error(st, rc, what);
+}
+
+int store_exec(struct store *st, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	log_err("store: %s failed: %s", what, msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return rc == SQLITE_BUSY ? -EBUSY : -EIO;
+}
+
+int store_tx_begin(struct store *st)
+{
+	if (st->in_tx)
+		return -EBUSY;
+	return store_exec(st, "BEGIN IMMEDIATE", "begin");
+}
+
+int store_tx_commit(struct store *st)
+{
+	int r = store_exec(st, "COMMIT", "commit");
+
+	if (r < 0)
+		store_tx_rollback(st);
+	return r;
+}
+
+void store_tx_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void store_col_text(sqlite3_stmt *s, int col, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(buf, len, "%s", t ? (const char *)t : "");
+}
+
+bool store_code_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
+			return false;
+	return n >= 1 && n < STORE_FACILITY_CODE_MAX;
+}
+
+bool store_short_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
+			return false;
+	return n >= 1 && n < STORE_SHORT_MAX;
+}
+
+/* Length of the UTF-8 sequence at p (shortest form, no surrogates), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+bool store_text_valid(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (!s || !*s || strlen(s) >= max)
+		return false;
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		n = utf8_len(p);
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+int store_name_mask(const char *name, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t starts[STORE_NAME_MAX], lens[STORE_NAME_MAX], n = 0, o = 0, l;
+
+	if (!store_text_valid(name, STORE_NAME_MAX))
+		return -EINVAL;
+	while (*p) {
+		l = utf8_len(p);
+		starts[n] = (size_t)(p - (const unsigned char *)name);
+		lens[n++] = l;
+		p += l;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool keep = i == 0 || (i == n - 1 && n > 2);
+		const char *src = keep ? name + starts[i] : "*";
+
+		l = keep ? lens[i] : 1;
+		if (o + l >= outlen)
+			return -ENOSPC;
+		memcpy(out + o, src, l);
+		o += l;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* ---- open, migrate, close ---- */
+
+static int schema_read(struct store *st, int *version)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+	int rc;
+
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static int migrate(struct store *st, const char *path)
+{
+	sqlite3_stmt *s = NULL;
+	int version, r;
+
+	r = store_exec(st, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			   " version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)",
+		       "schema table");
+	if (r < 0)
+		return r;
+	if ((r = store_tx_begin(st)) < 0)
+		return r;
+	if ((r = schema_read(st, &version)) < 0)
+		goto out;
+	if (version > STORE_SCHEMA_VERSION) {
+		log_err("store: %s has schema version %d, newer than this program's %d", path,
+			version, STORE_SCHEMA_VERSION);
+		r = -EPROTO;
+		goto out;
+	}
+	for (int v = version + 1; v <= STORE_SCHEMA_VERSION; v++) {
+		if ((r = store_exec(st, migrations[v - 1], "migration")) < 0)
+			goto out;
+		s = store_prepare(st, "INSERT INTO schema_migrations (version, applied_ms)"
+				      " VALUES (?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))");
+		if (!s) {
+			r = -EIO;
+			goto out;
+		}
+		sqlite3_bind_int(s, 1, v);
+		r = store_step_done(st, s, "schema version");
+		sqlite3_finalize(s);
+		s = NULL;
+		if (r < 0)
+			goto out;
+		log_info("store: %s migrated to schema version %d", path, v);
+	}
+	r = store_tx_commit(st);
+	return r;
+out:
+	store_tx_rollback(st);
+	return r;
+}
+
+int store_open(const char *path, struct store **out)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	int r = -EIO;
+
+	*out = NULL;
+	if (!st)
+		return -ENOMEM;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				   SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_err("store: cannot open %s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if ((r = store_exec(st, "PRAGMA journal_mode=WAL", "WAL mode")) < 0 ||
+	    (r = store_exec(st, "PRAGMA synchronous=FULL", "synchronous")) < 0 ||
+	    (r = store_exec(st, "PRAGMA foreign_keys=ON", "foreign keys")) < 0)
+		goto out;
+	if ((r = migrate(st, path)) < 0)
+		goto out;
+	*out = st;
+	return 0;
+out:
+	store_close(st);
+	return r;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < SS_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db) {
+		store_tx_rollback(st);
+		sqlite3_close(st->db);
+	}
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	int v;
+
+	return schema_read(st, &v) < 0 ? -EIO : v;
+}
+
+/* ---- facilities ---- */
+
+int store_facility_add(struct store *st, const struct store_facility *f, int64_t now_ms)
+{
+	sqlite3_stmt *s;
+
+	if (!store_code_valid(f->code) || !store_text_valid(f->name, STORE_NAME_MAX) ||
+	    !store_short_valid(f->district) || !store_short_valid(f->type))
+		return -EINVAL;
+	s = store_stmt(st, SS_FACILITY_ADD,
+		       "INSERT INTO facilities (code, name, district, type, created_ms)"
+		       " VALUES (?, ?, ?, ?, ?)");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, f->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, f->district, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, f->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, now_ms);
+	return store_step_done(st, s, "facility add");
+}
+
+static void facility_row(sqlite3_stmt *s, struct store_facility *f)
+{
+	memset(f, 0, sizeof(*f));
+	store_col_text(s, 0, f->code, sizeof(f->code));
+	store_col_text(s, 1, f->name, sizeof(f->name));
+	store_col_text(s, 2, f->district, sizeof(f->district));
+	store_col_text(s, 3, f->type, sizeof(f->type));
+	f->roster_version = sqlite3_column_int64(s, 4);
+}
+
+int store_facility_get(struct store *st, const char *code, struct store_facility *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!store_code_valid(code))
+		return -ENOENT;
+	s = store_stmt(st, SS_FACILITY_GET, "SELECT code, name, district, type, roster_version"
+					    " FROM facilities WHERE code = ?");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		facility_row(s, out);
+		sqlite3_reset(s);
+		return 0;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? -ENOENT : store_step_error(st, rc, "facility get");
+}
+
+int store_facility_list(struct store *st, struct store_facility **out, size_t *n)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT code, name, district, type, roster_version"
+					    " FROM facilities ORDER BY code");
+	struct store_facility *v = NULL, *t;
+	size_t cap = 0, k = 0;
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? cap * 2 : 16;
+			t = realloc(v, cap * sizeof(*v));
+			if (!t) {
+				r = -ENOMEM;
+				goto out;
+			}
+			v = t;
+		}
+		facility_row(s, &v[k++]);
+	}
+	if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, "facility list");
+out:
+	sqlite3_finalize(s);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* ---- children ---- */
+
+int store_child_add(struct store *st, const char *id, const char *name, const char *facility,
+		    int64_t now_ms)
+{
+	sqlite3_stmt *s;
+	char masked[STORE_NAME_MAX * 2];
+
+	if (!tap_device_id_valid(id) || !store_code_valid(facility) ||
+	    store_name_mask(name, masked, sizeof(masked)) < 0)
+		return -EINVAL;
+	s = store_stmt(st, SS_CHILD_ADD, "INSERT INTO children (id, name, facility, created_ms)"
+					 " VALUES (?, ?, ?, ?)");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now_ms);
+	return store_step_done(st, s, "child add");
+}
+
+int store_child_get(struct store *st, const char *id, struct store_child *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!tap_device_id_valid(id))
+		return -ENOENT;
+	s = store_stmt(st, SS_CHILD_GET, "SELECT id, name, facility FROM children WHERE id = ?");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		store_col_text(s, 0, out->id, sizeof(out->id));
+		store_col_text(s, 1, out->name, sizeof(out->name));
+		store_col_text(s, 2, out->facility, sizeof(out->facility));
+		sqlite3_reset(s);
+		if (store_name_mask(out->name, out->display, sizeof(out->display)) < 0)
+			snprintf(out->display, sizeof(out->display), "*");
+		return 0;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? -ENOENT : store_step_error(st, rc, "child get");
+}
