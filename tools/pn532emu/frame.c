@@ -27,11 +27,6 @@ void emu_frame_parser_init(struct emu_frame_parser *p)
 	p->state = P_IDLE;
 }
 
-int emu_frame_in_progress(const struct emu_frame_parser *p)
-{
-	return p->state >= P_LEN;
-}
-
 static enum emu_frame_event start_payload(struct emu_frame_parser *p, size_t len)
 {
 	p->want = len;

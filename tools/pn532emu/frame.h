@@ -50,8 +50,6 @@ void emu_frame_parser_init(struct emu_frame_parser *p);
 enum emu_frame_event emu_frame_feed(struct emu_frame_parser *p, uint8_t byte);
 /* The last complete frame's payload (TFI first); *len set to its length. */
 const uint8_t *emu_frame_payload(const struct emu_frame_parser *p, size_t *len);
-/* True while the parser is inside a frame (between start code and checksum). */
-int emu_frame_in_progress(const struct emu_frame_parser *p);
 
 /* Encodes payload (TFI first) into out: a normal frame up to 255 bytes, extended above.
  * Returns the encoded length, or -EINVAL (empty or too long) / -ENOSPC (out too small). */

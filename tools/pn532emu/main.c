@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static bool a_debug;
+static bool debug_wire;
 
 struct app {
 	const char *link;
@@ -201,7 +201,7 @@ static void log_bytes(const char *dir, const uint8_t *b, size_t n)
 	char hex[3 * 64 + 4];
 	size_t k = 0;
 
-	if (!a_debug)
+	if (!debug_wire)
 		return;
 	for (size_t i = 0; i < n && i < 64; i++)
 		k += (size_t)snprintf(hex + k, sizeof(hex) - k, " %02x", b[i]);
@@ -409,7 +409,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("pn532-emu", level);
-	a_debug = level >= KLOG_DEBUG;
+	debug_wire = level >= KLOG_DEBUG;
 	if (a.baud)
 		a.byte_ns = 10LL * 1000000000LL / a.baud; /* start + 8 data + stop bits */
 	a.emu = emu_new();
