@@ -1,0 +1,255 @@
+/*
+ * kiumctl facility|child|card|attendance: the minimal records needed to follow a tap from a
+ * card to the day's attendance before the portal exists (the full facility record and the
+ * account system come in later issues).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/tap.h"
+#include "hub/domain/attendance.h"
+#include "hub/domain/facility.h"
+#include "hub/store/store.h"
+#include "tools/kiumctl/ctl.h"
+
+int ctl_facility(const char *data, int argc, char **argv)
+{
+	static const char *const with_value[] = { "--name", NULL };
+	struct ctl_args a;
+	struct store *st = NULL;
+	struct store_facility f = { 0 }, *v = NULL;
+	const char *why, *name;
+	size_t n = 0;
+	int r;
+
+	if (ctl_args_parse(argc, argv, with_value, NULL, &a) < 0)
+		return CTL_EXIT_USAGE;
+	if (a.n_pos == 2 && strcmp(a.pos[0], "add") == 0) {
+		name = ctl_opt(&a, "--name");
+		if (!name)
+			return ctl_usage("facility add CODE --name NAME");
+		if (facility_code_parse(a.pos[1], f.district, f.type, &why) < 0) {
+			ctl_err("bad facility code '%s' (%s; e.g. NWUK015: district NW, type UK, "
+				"number 015)", a.pos[1], why);
+			return CTL_EXIT_FAIL;
+		}
+		snprintf(f.code, sizeof(f.code), "%s", a.pos[1]);
+		if (strlen(name) >= sizeof(f.name)) {
+			ctl_err("facility name too long (max %zu bytes)", sizeof(f.name) - 1);
+			return CTL_EXIT_FAIL;
+		}
+		snprintf(f.name, sizeof(f.name), "%s", name);
+		if (ctl_store_open(data, &st) < 0)
+			return CTL_EXIT_FAIL;
+		r = store_facility_add(st, &f, clock_wall_ms());
+		store_close(st);
+		if (r < 0) {
+			ctl_err(r == -EEXIST   ? "facility %s already exists"
+				: r == -EINVAL ? "bad facility name for %s (UTF-8 text, no control "
+						 "characters)"
+					       : "cannot add facility %s",
+				f.code);
+			return CTL_EXIT_FAIL;
+		}
+		printf("facility %s added\n", f.code);
+		return CTL_EXIT_OK;
+	}
+	if (a.n_pos == 1 && strcmp(a.pos[0], "list") == 0) {
+		if (ctl_store_open(data, &st) < 0)
+			return CTL_EXIT_FAIL;
+		r = store_facility_list(st, &v, &n);
+		store_close(st);
+		if (r < 0) {
+			ctl_err("cannot list facilities");
+			return CTL_EXIT_FAIL;
+		}
+		for (size_t i = 0; i < n; i++)
+			printf("%-8s %-10s roster v%lld  %s\n", v[i].code,
+			       facility_district_name(v[i].district) ? facility_district_name(v[i].district)
+								     : v[i].district,
+			       (long long)v[i].roster_version, v[i].name);
+		free(v);
+		return CTL_EXIT_OK;
+	}
+	return ctl_usage("facility add CODE --name NAME | facility list");
+}
+
+int ctl_child(const char *data, int argc, char **argv)
+{
+	static const char *const with_value[] = { "--name", "--facility", NULL };
+	struct ctl_args a;
+	struct store *st = NULL;
+	struct store_facility f;
+	const char *name, *facility, *id;
+	int r, rc = CTL_EXIT_FAIL;
+
+	if (ctl_args_parse(argc, argv, with_value, NULL, &a) < 0)
+		return CTL_EXIT_USAGE;
+	name = ctl_opt(&a, "--name");
+	facility = ctl_opt(&a, "--facility");
+	if (a.n_pos != 2 || strcmp(a.pos[0], "add") != 0 || !name || !facility)
+		return ctl_usage("child add CHILD_ID --name NAME --facility CODE");
+	id = a.pos[1];
+	if (!tap_device_id_valid(id)) {
+		ctl_err("bad child id '%s' (1..63 of letters, digits, '.', '_', '-')", id);
+		return CTL_EXIT_FAIL;
+	}
+	if (ctl_store_open(data, &st) < 0)
+		return CTL_EXIT_FAIL;
+	if (store_facility_get(st, facility, &f) < 0) {
+		ctl_err("unknown facility '%s'", facility);
+		goto out;
+	}
+	r = store_child_add(st, id, name, f.code, clock_wall_ms());
+	if (r < 0) {
+		ctl_err(r == -EEXIST   ? "child id %s already exists"
+			: r == -EINVAL ? "bad name for child %s (UTF-8 text, no control characters)"
+				       : "cannot add child %s",
+			id);
+		goto out;
+	}
+	printf("child %s added to %s\n", id, f.code);
+	rc = CTL_EXIT_OK;
+out:
+	store_close(st);
+	return rc;
+}
+
+int ctl_card(const char *data, int argc, char **argv)
+{
+	struct ctl_args a;
+	struct store *st = NULL;
+	struct store_child c;
+	uint8_t uid[TAP_UID_MAX], len;
+	int r, rc = CTL_EXIT_FAIL;
+	bool assign;
+
+	if (ctl_args_parse(argc, argv, NULL, NULL, &a) < 0)
+		return CTL_EXIT_USAGE;
+	assign = a.n_pos == 3 && strcmp(a.pos[0], "assign") == 0;
+	if (!assign && !(a.n_pos == 2 && strcmp(a.pos[0], "deactivate") == 0))
+		return ctl_usage("card assign UID CHILD_ID | card deactivate UID");
+	if (tap_uid_parse(a.pos[1], uid, &len) < 0) {
+		ctl_err("malformed card UID '%s' (hex, 4, 7 or 10 bytes)", a.pos[1]);
+		return CTL_EXIT_FAIL;
+	}
+	if (ctl_store_open(data, &st) < 0)
+		return CTL_EXIT_FAIL;
+	if (assign) {
+		if (store_child_get(st, a.pos[2], &c) < 0) {
+			ctl_err("unknown child '%s'", a.pos[2]);
+			goto out;
+		}
+		r = store_card_assign(st, uid, len, c.id, clock_wall_ms());
+		if (r < 0) {
+			ctl_err(r == -EEXIST ? "card %s is already assigned (deactivate it first)"
+					     : "cannot assign card %s", a.pos[1]);
+			goto out;
+		}
+		printf("card %s assigned to %s (%s)\n", a.pos[1], c.id, c.facility);
+	} else {
+		r = store_card_deactivate(st, uid, len, clock_wall_ms());
+		if (r < 0) {
+			ctl_err(r == -ENOENT ? "card %s is not assigned" : "cannot deactivate card %s",
+				a.pos[1]);
+			goto out;
+		}
+		printf("card %s deactivated\n", a.pos[1]);
+	}
+	rc = CTL_EXIT_OK;
+out:
+	store_close(st);
+	return rc;
+}
+
+static const char *dir_ko(enum tap_result r)
+{
+	switch (r) {
+	case TAP_RESULT_ARRIVAL:
+		return "등원";
+	case TAP_RESULT_DEPARTURE:
+		return "하원";
+	case TAP_RESULT_UNKNOWN_CARD:
+		return "미등록카드";
+	}
+	return "?";
+}
+
+static const char *clock_ko(enum store_time_flag f)
+{
+	switch (f) {
+	case STORE_TIME_READER:
+		return "정상";
+	case STORE_TIME_CORRECTED:
+		return "보정됨";
+	case STORE_TIME_UNCORRECTABLE:
+		return "시각미확인";
+	}
+	return "?";
+}
+
+int ctl_attendance(const char *data, int argc, char **argv)
+{
+	static const char *const with_value[] = { "--facility", "--date", NULL };
+	static const char *const flags[] = { "--json", NULL };
+	struct ctl_args a;
+	struct store *st = NULL;
+	struct store_attendance_row *rows = NULL;
+	const char *facility, *date;
+	json_t *j = NULL;
+	char *text = NULL, hhmm[8];
+	size_t n = 0;
+	int64_t day;
+	int r, rc = CTL_EXIT_FAIL;
+
+	if (ctl_args_parse(argc, argv, with_value, flags, &a) < 0)
+		return CTL_EXIT_USAGE;
+	facility = ctl_opt(&a, "--facility");
+	date = ctl_opt(&a, "--date");
+	if (a.n_pos || !facility || !date)
+		return ctl_usage("attendance --facility CODE --date YYYY-MM-DD [--json]");
+	if (clock_day_parse(date, &day) < 0) {
+		ctl_err("bad date '%s' (YYYY-MM-DD)", date);
+		return CTL_EXIT_FAIL;
+	}
+	if (ctl_store_open(data, &st) < 0)
+		return CTL_EXIT_FAIL;
+	if (ctl_flag(&a, "--json")) {
+		r = attendance_day_json(st, facility, day, &j);
+		if (r == 0 && !(text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)))
+			r = -ENOMEM;
+		if (r == 0)
+			printf("%s\n", text);
+	} else {
+		r = store_attendance_day(st, facility, day, &rows, &n);
+		if (r == 0) {
+			printf("%s %s\n", facility, date);
+			printf("%-6s %-10s %-12s %-10s %-10s %s\n", "시각", "아동ID", "이름", "구분",
+			       "시계", "기기/순번");
+			for (size_t i = 0; i < n; i++) {
+				clock_seoul_hhmm(rows[i].time_ms, hhmm, sizeof(hhmm));
+				printf("%-6s %-10s %-12s %-10s %-10s %s/%llu\n", hhmm,
+				       rows[i].child_id[0] ? rows[i].child_id : "-",
+				       rows[i].child_name[0] ? rows[i].child_name : "-",
+				       dir_ko(rows[i].result), clock_ko(rows[i].flag),
+				       rows[i].device_id, (unsigned long long)rows[i].seq);
+			}
+			printf("%zu건\n", n);
+		}
+	}
+	if (r < 0) {
+		ctl_err(r == -ENOENT ? "unknown facility '%s'" : "cannot read attendance of %s",
+			facility);
+		goto out;
+	}
+	rc = CTL_EXIT_OK;
+out:
+	free(text);
+	json_decref(j);
+	free(rows);
+	store_close(st);
+	return rc;
+}
