@@ -11,7 +11,7 @@
 #include "common/clock.h"
 #include "common/tap.h"
 #include "hub/domain/attendance.h"
-#include "hub/domain/facility.h"
+#include "hub/domain/org.h"
 #include "hub/store/store.h"
 #include "tools/kiumctl/ctl.h"
 
@@ -21,9 +21,11 @@ int ctl_facility(const char *data, int argc, char **argv)
 	struct ctl_args a;
 	struct store *st = NULL;
 	struct store_facility f = { 0 }, *v = NULL;
-	const char *why, *name;
+	const struct org_district *district;
+	enum org_type type;
+	const char *name;
 	size_t n = 0;
-	int r;
+	int r, number;
 
 	if (ctl_args_parse(argc, argv, with_value, NULL, &a) < 0)
 		return CTL_EXIT_USAGE;
@@ -31,11 +33,12 @@ int ctl_facility(const char *data, int argc, char **argv)
 		name = ctl_opt(&a, "--name");
 		if (!name)
 			return ctl_usage("facility add CODE --name NAME");
-		if (facility_code_parse(a.pos[1], f.district, f.type, &why) < 0) {
-			ctl_err("bad facility code '%s' (%s; e.g. NWUK015: district NW, type UK, "
-				"number 015)", a.pos[1], why);
+		if (org_facility_code_parse(a.pos[1], f.district, &type, &number) < 0) {
+			ctl_err("bad facility code '%s' (district + type + number, e.g. NWUK015: "
+				"district NW, type UK, number 015)", a.pos[1]);
 			return CTL_EXIT_FAIL;
 		}
+		snprintf(f.type, sizeof(f.type), "%s", org_type_code(type));
 		snprintf(f.code, sizeof(f.code), "%s", a.pos[1]);
 		if (strlen(name) >= sizeof(f.name)) {
 			ctl_err("facility name too long (max %zu bytes)", sizeof(f.name) - 1);
@@ -66,11 +69,12 @@ int ctl_facility(const char *data, int argc, char **argv)
 			ctl_err("cannot list facilities");
 			return CTL_EXIT_FAIL;
 		}
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			district = org_district_by_code(v[i].district);
 			printf("%-8s %-10s roster v%lld  %s\n", v[i].code,
-			       facility_district_name(v[i].district) ? facility_district_name(v[i].district)
-								     : v[i].district,
+			       district ? district->name : v[i].district,
 			       (long long)v[i].roster_version, v[i].name);
+		}
 		free(v);
 		return CTL_EXIT_OK;
 	}
