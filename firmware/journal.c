@@ -8,10 +8,14 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define JOURNAL_SCHEMA 1
-/* Commits between checkpoints when the reader is never idle long enough to do one. */
-#define JOURNAL_FORCE_CHECKPOINT 4000
+/* The checkpointer thread folds the WAL back into the database after this many commits, or
+ * after a quiet second with any: the WAL stays small and is rewritten in place, so a tap's
+ * commit appends to an already allocated file (cheaper fdatasync, no file growth). */
+#define JOURNAL_CKPT_COMMITS 64
+#define JOURNAL_CKPT_QUIET_MS 1000
 
 enum {
 	ST_INSERT,
@@ -54,7 +58,7 @@ static const char *const journal_migrations[JOURNAL_SCHEMA] = {
 	"  dir TEXT NOT NULL,"
 	"  result TEXT NOT NULL);"
 	"CREATE TABLE state (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
-	"INSERT INTO state VALUES ('last_seq', 0), ('acked_seq', 0);"
+	"INSERT INTO state VALUES ('last_seq', 0), ('acked_seq', 0);" /* last_seq: see below */
 	"CREATE TABLE card_last ("
 	"  uidhash TEXT PRIMARY KEY, seq INTEGER NOT NULL, wall_ms INTEGER NOT NULL,"
 	"  mono_ms INTEGER NOT NULL, boot_id TEXT NOT NULL, result TEXT NOT NULL);"
@@ -73,6 +77,14 @@ struct journal {
 	bool read_only;
 	uint64_t last_seq, acked_seq, rows;
 	unsigned since_checkpoint;
+
+	/* The checkpointer: its own connection, its own lock. */
+	pthread_t ckpt;
+	bool ckpt_started, ckpt_stop;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	unsigned ckpt_commits;
+	sqlite3 *ckpt_db;
 };
 
 static int journal_errno(int rc)
@@ -185,16 +197,74 @@ static int journal_load_state(struct journal *j)
 	int64_t last, acked, rows;
 	int ret;
 
-	ret = journal_query_int(j, "SELECT v FROM state WHERE k = 'last_seq'", &last);
+	/* The last sequence is the highest stored, or the acknowledged one when pruning took
+	 * every row: pruning only deletes acknowledged taps, so nothing above acked_seq is ever
+	 * missing. One page less to write per tap than a counter row. ('last_seq' in the state
+	 * table is kept for older readers of the file and written when pruning.) */
+	ret = journal_query_int(j, "SELECT max(coalesce((SELECT max(seq) FROM taps), 0), "
+				"(SELECT v FROM state WHERE k = 'last_seq'))", &last);
 	if (ret == 0)
 		ret = journal_query_int(j, "SELECT v FROM state WHERE k = 'acked_seq'", &acked);
 	if (ret == 0)
 		ret = journal_query_int(j, "SELECT count(*) FROM taps", &rows);
 	if (ret < 0)
 		return ret;
-	j->last_seq = (uint64_t)last;
 	j->acked_seq = (uint64_t)acked;
+	j->last_seq = (uint64_t)last > j->acked_seq ? (uint64_t)last : j->acked_seq;
 	j->rows = (uint64_t)rows;
+	return 0;
+}
+
+static void *journal_checkpointer(void *arg)
+{
+	struct journal *j = arg;
+
+	pthread_mutex_lock(&j->ckpt_mu);
+	while (!j->ckpt_stop) {
+		struct timespec ts;
+		int rc;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += JOURNAL_CKPT_QUIET_MS / 1000;
+		if (j->ckpt_commits < JOURNAL_CKPT_COMMITS &&
+		    (pthread_cond_timedwait(&j->ckpt_cv, &j->ckpt_mu, &ts) != ETIMEDOUT ||
+		     j->ckpt_commits == 0))
+			continue;
+		j->ckpt_commits = 0;
+		pthread_mutex_unlock(&j->ckpt_mu);
+		rc = sqlite3_wal_checkpoint_v2(j->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+					       NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			log_warn("journal %s: checkpoint: %s", j->path, sqlite3_errmsg(j->ckpt_db));
+		pthread_mutex_lock(&j->ckpt_mu);
+	}
+	pthread_mutex_unlock(&j->ckpt_mu);
+	return NULL;
+}
+
+static int journal_start_checkpointer(struct journal *j)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	rc = sqlite3_open_v2(j->path, &j->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		log_err("journal %s: checkpointer cannot open: %s", j->path, sqlite3_errstr(rc));
+		return -EIO;
+	}
+	sqlite3_busy_timeout(j->ckpt_db, 100);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->ckpt_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = pthread_create(&j->ckpt, NULL, journal_checkpointer, j);
+	if (rc) {
+		pthread_cond_destroy(&j->ckpt_cv);
+		log_err("journal %s: cannot start the checkpointer: %s", j->path, strerror(rc));
+		return -rc;
+	}
+	j->ckpt_started = true;
 	return 0;
 }
 
@@ -209,6 +279,7 @@ int journal_open(const struct journal_options *opt, struct journal **out)
 	if (!j)
 		goto out;
 	pthread_mutex_init(&j->mu, NULL);
+	pthread_mutex_init(&j->ckpt_mu, NULL);
 	j->path = strdup(opt->path);
 	if (!j->path)
 		goto out;
@@ -257,6 +328,8 @@ int journal_open(const struct journal_options *opt, struct journal **out)
 		}
 	}
 	ret = journal_load_state(j);
+	if (ret == 0 && !opt->read_only)
+		ret = journal_start_checkpointer(j);
 	if (ret < 0)
 		goto out;
 	*out = j;
@@ -272,6 +345,16 @@ void journal_close(struct journal *j)
 {
 	if (!j)
 		return;
+	if (j->ckpt_started) {
+		pthread_mutex_lock(&j->ckpt_mu);
+		j->ckpt_stop = true;
+		pthread_cond_signal(&j->ckpt_cv);
+		pthread_mutex_unlock(&j->ckpt_mu);
+		pthread_join(j->ckpt, NULL);
+		pthread_cond_destroy(&j->ckpt_cv);
+	}
+	sqlite3_close(j->ckpt_db);
+	pthread_mutex_destroy(&j->ckpt_mu);
 	for (int i = 0; i < ST_COUNT_; i++)
 		sqlite3_finalize(j->st[i]);
 	if (j->db && !j->read_only)
@@ -407,6 +490,8 @@ int journal_append(struct journal *j, struct tap *tap, const char *uidhash, cons
 		goto out;
 	if (j->rows >= (uint64_t)j->capacity) {
 		ret = journal_prune(j, &pruned);
+		if (ret == 0)
+			ret = journal_set_state(j, "last_seq", j->last_seq);
 		if (ret < 0)
 			goto rollback;
 	}
@@ -422,8 +507,6 @@ int journal_append(struct journal *j, struct tap *tap, const char *uidhash, cons
 	sqlite3_bind_text(st, 7, tap_dir_name(tap->dir), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, tap_result_name(tap->result), -1, SQLITE_STATIC);
 	ret = journal_step_done(j, st, "inserting a tap");
-	if (ret == 0)
-		ret = journal_set_state(j, "last_seq", seq);
 	if (ret < 0)
 		goto rollback;
 	st = journal_stmt(j, ST_CARD_PUT);
@@ -452,8 +535,11 @@ int journal_append(struct journal *j, struct tap *tap, const char *uidhash, cons
 	tap->seq = seq;
 	j->last_seq = seq;
 	j->rows = j->rows + 1 - pruned;
-	if (++j->since_checkpoint >= JOURNAL_FORCE_CHECKPOINT)
-		journal_checkpoint_locked(j);
+	j->since_checkpoint++;
+	pthread_mutex_lock(&j->ckpt_mu);
+	if (++j->ckpt_commits >= JOURNAL_CKPT_COMMITS)
+		pthread_cond_signal(&j->ckpt_cv);
+	pthread_mutex_unlock(&j->ckpt_mu);
 	goto out;
 rollback:
 	sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);

@@ -136,19 +136,13 @@ struct main_ctx {
 	struct kiosk *kiosk;
 	const char *roster_path;
 	const char *log_file;
-	int64_t last_activity_ms;
 };
 
 static void main_idle(void *user, bool had_card)
 {
 	struct main_ctx *m = user;
-	int64_t now = clock_mono_ms();
-
+	(void)had_card;
 	kiosk_tick(m->kiosk);
-	if (had_card)
-		m->last_activity_ms = now;
-	else if (now - m->last_activity_ms > 2000)
-		journal_checkpoint(m->journal); /* only while nobody is tapping */
 	if (main_hup) {
 		main_hup = 0;
 		if (m->log_file && *m->log_file)
