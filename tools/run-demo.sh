@@ -1,9 +1,170 @@
 #!/usr/bin/env bash
-# `make run`: kium end to end on this machine, on loopback. Grows with the product: today it
-# runs whatever parts exist and says plainly what does not exist yet.
-set -uo pipefail
+# `make run`: kium end to end on this machine, on loopback.
+#
+# Initialises a hub data directory with demo data (a Kium center NWUK015 with a few generated
+# children and their cards), starts kium-hub, a PN532 emulator and a kium-reader with the
+# `sim` board profile, taps the demo cards, and shows what happened at every hop: the kiosk
+# line and the feedback, the reader's journal, the hub's attendance. Then it keeps running
+# so that more cards can be tapped by hand; Ctrl-C stops everything it started.
+#
+#   tools/run-demo.sh [BUILD_DIR]          (make run)
+#   KIUM_RUN_ONCE=1 tools/run-demo.sh      stop after the demo (used by the e2e test)
+#   KIUM_RUN_DIR=DIR, KIUM_PORT=PORT       where the demo keeps its files, and its hub port
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build/default}
-echo "kium: built binaries in $build/bin:"
-ls "$build/bin" 2>/dev/null | sed 's/^/  /'
-echo "kium: the end-to-end demo (hub, reader on the PN532 emulator, a tap going through) is not"
-echo "kium: assembled yet; see README.md, Status."
+[[ $build == /* ]] || build=$root/$build
+BIN=$build/bin
+RUN=${KIUM_RUN_DIR:-$root/run/demo}
+PORT=${KIUM_PORT:-8443}
+FACILITY=NWUK015
+DEVICE=NWUK015-R01
+PIDS=()
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+stop_all() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	PIDS=()
+}
+trap 'stop_all' EXIT
+trap 'echo; echo "kium: stopping everything make run started"; exit 0' INT TERM
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if port_busy "$PORT"; then
+	for p in $(seq 8444 8500); do
+		port_busy "$p" || { PORT=$p; break; }
+	done
+fi
+
+rm -rf "$RUN"
+mkdir -p "$RUN/reader"
+ctl() { "$BIN/kiumctl" --data "$RUN/hub" "$@"; }
+emu() { "$BIN/pn532-emu" --control "$RUN/pn532.sock" --send "$*"; }
+https() { curl -sS --cacert "$RUN/hub/ca.crt" "$@"; }
+HUB=https://localhost:$PORT
+
+say "1. the hub: data directory, private CA, demo facility, children and cards"
+ctl init --hostname localhost --ip 127.0.0.1 --listen "127.0.0.1:$PORT" >/dev/null
+ctl facility add "$FACILITY" --name "노원구 우리동네키움센터 15호점"
+# Generated demo children (no real personal data) and their cards: 4- and 7-byte UIDs.
+CHILDREN=("C001 김민수 04a1b2c3" "C002 이서연 04d5e6f7a8b9c0" "C003 박지호 1a2b3c4d")
+for c in "${CHILDREN[@]}"; do
+	read -r id name uid <<<"$c"
+	ctl child add "$id" --name "$name" --facility "$FACILITY"
+	ctl card assign "$uid" "$id"
+done
+ctl device add "$DEVICE" --facility "$FACILITY" --out "$RUN/reader" >/dev/null
+TOKEN=$(ctl token create --role admin --label demo | grep -o 'kium_[A-Za-z0-9_-]*' | head -1)
+echo "facility $FACILITY, ${#CHILDREN[@]} children with cards, reader $DEVICE provisioned"
+
+"$BIN/kium-hub" --config "$RUN/hub/kium-hub.conf" >"$RUN/hub.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do https -o /dev/null "$HUB/healthz" 2>/dev/null && break; sleep 0.1; done
+https -o /dev/null "$HUB/healthz" || { echo "kium-hub did not start:"; cat "$RUN/hub.log"; exit 1; }
+echo "kium-hub listening on $HUB (log: $RUN/hub.log)"
+
+say "2. the door: a PN532 emulator on a pty and kium-reader (board profile: sim)"
+"$BIN/pn532-emu" --link "$RUN/pn532" --control "$RUN/pn532.sock" --baud 115200 \
+	>"$RUN/pn532.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [[ -S $RUN/pn532.sock ]] && break; sleep 0.05; done
+cat >"$RUN/reader/kium-reader.conf" <<EOF
+[device]
+id = $DEVICE
+facility = $FACILITY
+board = sim
+board_dir = $root/board
+center_name = 노원구 우리동네키움센터 15호점
+
+[reader]
+device = pn532_uart:$RUN/pn532
+
+[tap]
+debounce_ms = 3000
+
+[journal]
+path = $RUN/reader/journal.db
+
+[roster]
+cache = $RUN/reader/roster.db
+
+[feedback]
+backend = record
+record_path = $RUN/reader/feedback.log
+
+[kiosk]
+backend = terminal
+tty = $RUN/reader/kiosk.tty
+
+[hub]
+url = $HUB
+ca = $RUN/reader/ca.crt
+cert = $RUN/reader/device.crt
+key = $RUN/reader/device.key
+EOF
+touch "$RUN/reader/kiosk.tty" "$RUN/reader/feedback.log"
+LIBNFC_AUTO_SCAN=false "$BIN/kium-reader" --config "$RUN/reader/kium-reader.conf" \
+	>"$RUN/reader.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q 'roster now at version\|roster: ' "$RUN/reader.log" 2>/dev/null && break; sleep 0.1; done
+echo "kium-reader running (log: $RUN/reader.log, kiosk: $RUN/reader/kiosk.tty)"
+
+tap() { # UID: place the card, wait for its feedback line, take it away
+	local before
+	before=$(wc -l <"$RUN/reader/feedback.log")
+	emu place "$1" >/dev/null
+	for _ in $(seq 100); do
+		(($(wc -l <"$RUN/reader/feedback.log") > before)) && break
+		sleep 0.05
+	done
+	emu remove >/dev/null
+	sleep 0.3
+}
+
+say "3. taps at the door"
+for c in "${CHILDREN[@]}"; do
+	read -r id name uid <<<"$c"
+	tap "$uid"
+	printf '  %s (%s) tapped: feedback %s\n' "$name" "$uid" "$(tail -1 "$RUN/reader/feedback.log")"
+done
+tap deadbeef
+printf '  an unregistered card (deadbeef): feedback %s\n' "$(tail -1 "$RUN/reader/feedback.log")"
+sleep 3.2 # past the demo's debounce window: the next tap of C001 is a departure
+tap 04a1b2c3
+printf '  김민수 again: feedback %s\n' "$(tail -1 "$RUN/reader/feedback.log")"
+echo "  kiosk now shows:"
+sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$RUN/reader/kiosk.tty" | tr -s '\r' '\n' | grep -v '^\s*$' | tail -6 | sed 's/^/    | /'
+
+say "4. the reader's journal (kium-reader --dump-journal)"
+for _ in $(seq 100); do
+	pending=$("$BIN/kium-reader" --config "$RUN/reader/kium-reader.conf" --dump-journal 2>/dev/null | wc -l)
+	ctl attendance --facility "$FACILITY" --date "$(TZ=Asia/Seoul date +%F)" --json 2>/dev/null |
+		grep -q '"seq": *5\b\|"seq":5\b' && break
+	sleep 0.1
+done
+"$BIN/kium-reader" --config "$RUN/reader/kium-reader.conf" --dump-journal | sed 's/^/  /'
+
+say "5. the hub's attendance for today (over HTTPS with an admin token)"
+ctl attendance --facility "$FACILITY" --date "$(TZ=Asia/Seoul date +%F)"
+echo
+https -H "Authorization: Bearer $TOKEN" \
+	"$HUB/api/v1/facilities/$FACILITY/attendance?date=$(TZ=Asia/Seoul date +%F)" | head -c 600
+echo
+
+say "kium is running"
+cat <<EOF
+  Tap a card by hand:      $BIN/pn532-emu --control $RUN/pn532.sock --send "place 04a1b2c3"
+                           $BIN/pn532-emu --control $RUN/pn532.sock --send remove
+  Watch the kiosk:         tail -f $RUN/reader/kiosk.tty
+  Today's attendance:      $BIN/kiumctl --data $RUN/hub attendance --facility $FACILITY --date $(TZ=Asia/Seoul date +%F)
+  Hub API (admin token):   curl --cacert $RUN/hub/ca.crt -H "Authorization: Bearer $TOKEN" \\
+                             "$HUB/api/v1/facilities/$FACILITY/attendance?date=$(TZ=Asia/Seoul date +%F)"
+  Portal:                  $HUB/   (the web portal itself is a later issue; the API above is live)
+  Logs:                    $RUN/hub.log  $RUN/reader.log  $RUN/pn532.log
+Press Ctrl-C to stop everything.
+EOF
+[[ -n ${KIUM_RUN_ONCE:-} ]] && exit 0
+wait
