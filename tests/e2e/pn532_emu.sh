@@ -29,9 +29,19 @@ expect_eq "remove" "$("$CTL" "$T/ctl" remove)" "ok removed"
 expect_eq "nfc-list after remove" "$(nfc_uid)" ""
 expect_eq "remove again" "$("$CTL" "$T/ctl" remove)" "ok none"
 
+# The same control protocol from the emulator's own client mode (what `make run` prints).
+expect_eq "--send places a card" "$("$BIN/pn532-emu" --control "$T/ctl" --send "place 1A2B3C4D")" \
+	"ok placed 1A2B3C4D"
+expect_eq "--send sees the card through nfc-list" "$(nfc_uid)" "1a 2b 3c 4d"
+out=$("$BIN/pn532-emu" --control "$T/ctl" --send remove --send "bogus"); rc=$?
+expect_eq "--send: one reply a line, err exits 1" "$rc:$(tr '\n' '|' <<<"$out" | cut -c1-16)" \
+	"1:ok removed|err u"
+"$BIN/pn532-emu" --control "$T/nowhere" --send remove 2>/dev/null
+expect_eq "--send to no emulator exits 2" "$?" 2
+
 stats=$("$CTL" "$T/ctl" stats)
 check "stats answers ok" grep -q '^ok ' <<<"$stats"
-check "stats counts frames and commands" grep -qE 'frames_in=[1-9].* cards_placed=3 card=none.* cmd_4a=[1-9]' <<<"$stats"
+check "stats counts frames and commands" grep -qE 'frames_in=[1-9].* cards_placed=4 card=none.* cmd_4a=[1-9]' <<<"$stats"
 
 # Bad lines: each gets exactly one "err" line, and the connection keeps working.
 bad=$("$CTL" "$T/ctl" "" "bogus" "place" "place 0102" "place 01020304 0004" "place XX020304" \

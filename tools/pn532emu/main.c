@@ -5,6 +5,7 @@
  */
 #include "common/clock.h"
 #include "common/log.h"
+#include "tools/pn532emu/client.h"
 #include "tools/pn532emu/control.h"
 #include "tools/pn532emu/emu.h"
 
@@ -43,6 +44,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pn532-emu --link PATH [--baud RATE] [--control SOCKET] [--log-level LEVEL]\n"
+		"       pn532-emu --control SOCKET --send LINE [--send LINE]...\n"
 		"\n"
 		"A software PN532 (UART/HSU framing) on a pseudo-terminal. libnfc talks to it with\n"
 		"connstring pn532_uart:PATH (set LIBNFC_AUTO_SCAN=false).\n"
@@ -66,6 +68,8 @@ static void usage(FILE *f)
 		"                       quit                      stop the emulator\n"
 		"                     each command gets one line: \"ok ...\" or \"err REASON\"\n"
 		"  --log-level LEVEL  error, warning, notice, info (default), debug (every frame)\n"
+		"  --send LINE        with --control only: send LINE to a running emulator, print\n"
+		"                     its reply; exit 0 when ok, 1 on err, 2 when unreachable\n"
 		"  --help             this text\n"
 		"\n"
 		"SIGTERM or SIGINT: clean exit (the link and the socket are removed).\n"
@@ -364,16 +368,19 @@ int main(int argc, char **argv)
 		{ "baud", required_argument, NULL, 'b' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "send", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char *send[64];
+	int nsend = 0;
 	struct app a = { .master = -1, .slave = -1, .replug_at = -1 };
 	const char *control = NULL;
 	struct emu_control *ctl = NULL;
 	int level = KLOG_INFO, sigfd = -1, c, ret = 1;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "l:b:c:L:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:b:c:L:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			a.link = optarg;
@@ -396,6 +403,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 's':
+			if (nsend == (int)(sizeof(send) / sizeof(send[0]))) {
+				fprintf(stderr, "pn532-emu: too many --send\n");
+				return 2;
+			}
+			send[nsend++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -403,6 +417,13 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (nsend > 0) { /* client mode: talk to a running emulator */
+		if (!control || a.link || optind != argc) {
+			usage(stderr);
+			return 2;
+		}
+		return emu_client_send(control, send, nsend, 5000, stdout);
 	}
 	if (!a.link || optind != argc) {
 		usage(stderr);
