@@ -32,6 +32,14 @@ stop_all() {
 trap 'stop_all' EXIT
 trap 'echo; echo "kium: stopping everything make run started"; exit 0' INT TERM
 
+for b in kium-hub kium-reader kiumctl pn532-emu; do
+	if [[ ! -x $BIN/$b ]]; then
+		echo "kium: $b is not part of this build yet; the end-to-end demo needs all four of"
+		echo "kium: kium-hub, kium-reader, kiumctl and pn532-emu (see README.md, Status)."
+		exit 0
+	fi
+done
+
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if port_busy "$PORT"; then
 	for p in $(seq 8444 8500); do
