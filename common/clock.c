@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/timex.h>
 #include <time.h>
+#include <unistd.h>
 
 static struct {
 	bool pinned;
@@ -14,6 +15,24 @@ static struct {
 	int64_t wall_ms;
 	int64_t mono_ms;
 } clock_pin_state;
+
+/* KIUM_CLOCK_UNSYNCED: see clock_pin_from_env. */
+static struct {
+	bool on;
+	int64_t offset_ms;
+	char file[256];
+} clock_skew;
+
+static bool clock_skew_active(void)
+{
+	if (!clock_skew.on)
+		return false;
+	if (access(clock_skew.file, F_OK) == 0) {
+		clock_skew.on = false; /* synced for good */
+		return false;
+	}
+	return true;
+}
 
 static int64_t clock_read(clockid_t id)
 {
@@ -25,7 +44,9 @@ static int64_t clock_read(clockid_t id)
 
 int64_t clock_wall_ms(void)
 {
-	return clock_pin_state.pinned ? clock_pin_state.wall_ms : clock_read(CLOCK_REALTIME);
+	if (clock_pin_state.pinned)
+		return clock_pin_state.wall_ms;
+	return clock_read(CLOCK_REALTIME) + (clock_skew_active() ? clock_skew.offset_ms : 0);
 }
 
 int64_t clock_mono_ms(void)
@@ -40,6 +61,8 @@ bool clock_is_synced(void)
 
 	if (clock_pin_state.pinned)
 		return clock_pin_state.synced;
+	if (clock_skew_active())
+		return false;
 	state = adjtimex(&tx);
 	return state != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }
@@ -70,10 +93,18 @@ void clock_unpin(void)
 
 bool clock_pin_from_env(void)
 {
-	const char *v = getenv("KIUM_PINNED_CLOCK");
+	const char *v = getenv("KIUM_PINNED_CLOCK"), *skew = getenv("KIUM_CLOCK_UNSYNCED");
 	char *end;
 	long long wall;
 
+	if (skew && *skew) {
+		errno = 0;
+		clock_skew.offset_ms = strtoll(skew, &end, 10);
+		if (!errno && *end == ':' && end[1]) {
+			snprintf(clock_skew.file, sizeof(clock_skew.file), "%s", end + 1);
+			clock_skew.on = true;
+		}
+	}
 	if (!v || !*v)
 		return false;
 	errno = 0;

@@ -7,6 +7,7 @@
 #include "tests/harness.h"
 
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct config_key test_keys[] = {
@@ -217,6 +218,35 @@ TEST(uidhash_is_keyed_by_facility)
 	CHECK_EQ_INT(uidhash_compute("", uid, 4, a), -EINVAL);
 }
 
+TEST(clock_unsynced_until_the_file_appears)
+{
+	char file[64];
+	int64_t real, skewed;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/tmp/kium-sync.%d", (int)getpid());
+	unlink(file);
+	{
+		char v[128];
+
+		snprintf(v, sizeof(v), "-86400000:%s", file);
+		setenv("KIUM_CLOCK_UNSYNCED", v, 1);
+	}
+	clock_unpin();
+	CHECK(!clock_pin_from_env()); /* not pinned: only skewed */
+	skewed = clock_wall_ms();
+	real = time(NULL) * 1000LL;
+	CHECK(!clock_is_synced());
+	CHECK(real - skewed > 86400000LL - 5000 && real - skewed < 86400000LL + 5000);
+	f = fopen(file, "w");
+	CHECK(f != NULL);
+	fclose(f);
+	real = time(NULL) * 1000LL;
+	CHECK(clock_wall_ms() - real < 5000 && real - clock_wall_ms() < 5000);
+	unlink(file);
+	unsetenv("KIUM_CLOCK_UNSYNCED");
+}
+
 int main(void)
 {
 	log_init("unit", KLOG_DEBUG);
@@ -229,5 +259,6 @@ int main(void)
 	RUN(tap_json_refusals_name_the_field);
 	RUN(tap_batch_keeps_good_records_beside_bad_ones);
 	RUN(uidhash_is_keyed_by_facility);
+	RUN(clock_unsynced_until_the_file_appears);
 	return harness_done();
 }
