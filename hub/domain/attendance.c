@@ -92,13 +92,13 @@ static int ingest_one(struct store *st, const struct store_device *d,
 	}
 	if (!why)
 		time_ms = tap_time(b, t, received_ms, &flag);
-	r = store_tap_put(st, d->id, d->facility, t, received_ms, time_ms, flag, why, &outcome,
-			  &held);
+	r = store_tap_put(st, d->id, d->facility, t, received_ms, time_ms, flag, b->mono_ms, why,
+			  &outcome, &held);
 	if (r == -EINVAL && !why) {
 		/* The codec let through something the store refuses: hold it as malformed. */
 		why = "malformed";
-		r = store_tap_put(st, d->id, d->facility, t, received_ms, 0, STORE_TIME_READER, why,
-				  &outcome, &held);
+		r = store_tap_put(st, d->id, d->facility, t, received_ms, 0, STORE_TIME_READER, 0,
+				  why, &outcome, &held);
 	}
 	if (r < 0)
 		return r;

@@ -185,15 +185,17 @@ int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /* Holds (device, tap->seq) at most once. reject == NULL: a tap, with time_ms its effective
- * time (per flag) and the child resolved from the card's current assignment, if any.
+ * time (per flag) and the child resolved from the card's current assignment, if any; for a
+ * CORRECTED tap, batch_mono_ms is the batch's monotonic time the correction used, kept so
+ * that time_ms = received_ms - (batch_mono_ms - tap->mono_ms) can be checked from the row.
  * reject != NULL: the record was malformed but its sequence number is held (so the device's
  * contiguous sequence can pass it) with that stable reason code; tap fields may be partial.
  * On an existing (device, seq), *outcome says what is held and *held_reject (if not NULL)
  * points to a static copy of a held reason code. Within store_begin/commit only. */
 int store_tap_put(struct store *st, const char *device_id, const char *facility,
 		  const struct tap *tap, int64_t received_ms, int64_t time_ms,
-		  enum store_time_flag flag, const char *reject, enum store_put_outcome *outcome,
-		  const char **held_reject);
+		  enum store_time_flag flag, int64_t batch_mono_ms, const char *reject,
+		  enum store_put_outcome *outcome, const char **held_reject);
 /* Sets the device's contiguous high-water mark (within the batch's transaction). */
 int store_device_seq_set(struct store *st, const char *device_id, uint64_t seq_high);
 

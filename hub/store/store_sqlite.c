@@ -47,6 +47,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE api_tokens ("
 	" id INTEGER PRIMARY KEY, role TEXT NOT NULL, label TEXT NOT NULL,"
 	" hash BLOB NOT NULL, created_ms INTEGER NOT NULL, revoked_ms INTEGER);",
+	/* 2: the provenance of a corrected tap's time: the batch's monotonic time it used. */
+	"ALTER TABLE taps ADD COLUMN batch_mono_ms INTEGER;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -87,8 +87,8 @@ static int tap_held(struct store *st, const char *device_id, uint64_t seq,
 
 int store_tap_put(struct store *st, const char *device_id, const char *facility,
 		  const struct tap *tap, int64_t received_ms, int64_t time_ms,
-		  enum store_time_flag flag, const char *reject, enum store_put_outcome *outcome,
-		  const char **held_reject)
+		  enum store_time_flag flag, int64_t batch_mono_ms, const char *reject,
+		  enum store_put_outcome *outcome, const char **held_reject)
 {
 	char uid[STORE_UID_HEX_MAX];
 	sqlite3_stmt *s;
@@ -105,10 +105,10 @@ int store_tap_put(struct store *st, const char *device_id, const char *facility,
 		return -EINVAL;
 	s = store_stmt(st, SS_TAP_INSERT,
 		       "INSERT INTO taps (device_id, seq, facility, uid, child_id, wall_ms, boot_id,"
-		       " mono_ms, clock_synced, dir, result, received_ms, time_ms, time_flag, reject)"
-		       " VALUES (?1, ?2, ?3, ?4,"
+		       " mono_ms, clock_synced, dir, result, received_ms, time_ms, time_flag, reject,"
+		       " batch_mono_ms) VALUES (?1, ?2, ?3, ?4,"
 		       " (SELECT child_id FROM cards WHERE uid = ?4 AND active = 1),"
-		       " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+		       " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
 		       " ON CONFLICT DO NOTHING");
 	if (!s)
 		return -EIO;
@@ -131,6 +131,8 @@ int store_tap_put(struct store *st, const char *device_id, const char *facility,
 		sqlite3_bind_text(s, 10, tap_result_name(tap->result), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 12, time_ms);
 		sqlite3_bind_int(s, 13, (int)flag);
+		if (flag == STORE_TIME_CORRECTED)
+			sqlite3_bind_int64(s, 15, batch_mono_ms);
 	}
 	r = store_step_done(st, s, "tap insert");
 	sqlite3_reset(s);

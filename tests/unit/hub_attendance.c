@@ -4,6 +4,7 @@
  * device checks, hostile JSON, a 1000-record batch, and the day view.
  */
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,28 @@ static size_t day_count(void)
 		return (size_t)-1;
 	free(rows);
 	return n;
+}
+
+/* taps.batch_mono_ms of DEV's seq, -1 for NULL, -2 on error (read beside the store). */
+static int64_t probe_batch_mono(int seq)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char path[128];
+	int64_t v = -2;
+
+	snprintf(path, sizeof(path), "%s/hub.db", dir);
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT batch_mono_ms FROM taps WHERE device_id = ? AND seq = ?",
+			       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, DEV, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, seq);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
 }
 
 TEST(stored_then_replayed)
@@ -226,6 +249,10 @@ TEST(clock_correction)
 	CHECK_EQ_INT(rows[1].flag, STORE_TIME_CORRECTED);
 	CHECK_EQ_INT(rows[1].reader_wall_ms, 5000); /* the raw value is kept */
 	CHECK_EQ_INT(rows[1].received_ms, received);
+	/* The correction's input is kept beside it. */
+	CHECK_EQ_INT(probe_batch_mono(1), b.mono_ms);
+	CHECK_EQ_INT(probe_batch_mono(2), -1);
+	CHECK_EQ_INT(probe_batch_mono(3), -1);
 }
 
 TEST(device_checks)

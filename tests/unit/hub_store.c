@@ -69,7 +69,7 @@ TEST(schema_and_reopen)
 	int r;
 
 	CHECK(st);
-	CHECK_EQ_INT(store_schema_version(st), 1);
+	CHECK_EQ_INT(store_schema_version(st), 2);
 	CHECK_EQ_INT(add_facility(st, "NWUK015", "노원 키움센터"), 0);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	CHECK_MSG(access(wal, F_OK) == 0, "WAL file missing");
@@ -87,6 +87,66 @@ TEST(schema_and_reopen)
 	st2 = NULL;
 	CHECK_EQ_INT(store_open(path, &st2), -EPROTO);
 	CHECK(st2 == NULL);
+}
+
+static int sql_exec(const char *sql)
+{
+	sqlite3 *db = NULL;
+	int r;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	r = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return r == SQLITE_OK ? 0 : -1;
+}
+
+static int column_exists(const char *table, const char *column)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char sql[128];
+	int found = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+		 table, column);
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK)
+		found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return found;
+}
+
+/* A database at schema 1 (as the first release wrote it) is brought to 2 with its data; a
+ * migration that fails leaves the database at the version it had. */
+TEST(migrations)
+{
+	struct store *st = fresh(), *st2 = NULL;
+	struct store_facility f;
+	int r;
+
+	CHECK(st);
+	CHECK_EQ_INT(add_facility(st, "NWUK015", "센터"), 0);
+	CHECK_EQ_INT(sql_exec("ALTER TABLE taps DROP COLUMN batch_mono_ms;"
+			      "DELETE FROM schema_migrations WHERE version = 2"), 0);
+	CHECK(!column_exists("taps", "batch_mono_ms"));
+	CHECK_EQ_INT(store_open(path, &st2), 0);
+	r = store_facility_get(st2, "NWUK015", &f);
+	CHECK_EQ_INT(store_schema_version(st2), 2);
+	store_close(st2);
+	CHECK_EQ_INT(r, 0);
+	CHECK(column_exists("taps", "batch_mono_ms"));
+	/* Claim version 1 while the column exists: migration 2 fails and is rolled back. */
+	CHECK_EQ_INT(sql_exec("DELETE FROM schema_migrations WHERE version = 2"), 0);
+	st2 = NULL;
+	CHECK(store_open(path, &st2) < 0);
+	CHECK(st2 == NULL);
+	CHECK_EQ_INT(sql_exec("INSERT INTO schema_migrations VALUES (2, 0)"), 0);
+	CHECK_EQ_INT(store_open(path, &st2), 0);
+	store_close(st2);
 }
 
 TEST(facilities)
@@ -330,6 +390,7 @@ int main(void)
 {
 	log_init("hub_store", KLOG_ERR);
 	RUN(schema_and_reopen);
+	RUN(migrations);
 	RUN(facilities);
 	RUN(name_mask);
 	RUN(children);
