@@ -89,6 +89,14 @@ check "status" "$P" "$DB" status NWUK015-R01 1.2.3 7 unsynced "$recv"
 "$K" --data "$D" device list >"$T/dl"
 grep -q "NWUK015-R01 .*active .*2026-11-22 16:00 .*1.2.3 .*7 .*unsynced .*3" "$T/dl" && pass "device_list_status" || fail "device_list_status" "$(cat "$T/dl")"
 
+# Silent readers: heard from at 16:00; at 16:02 silent for more than 1 minute, not 5.
+KIUM_PINNED_CLOCK=$((recv + 120000)) "$K" --data "$D" device list --silent 1 >"$T/silent"
+grep -q "^NWUK015-R01 " "$T/silent" && pass "silent_listed" || fail "silent_listed" "$(cat "$T/silent")"
+KIUM_PINNED_CLOCK=$((recv + 120000)) "$K" --data "$D" device list --silent 5 >"$T/silent"
+grep -q "^NWUK015-R01 " "$T/silent" && fail "recent_not_silent" "$(cat "$T/silent")" || pass "recent_not_silent"
+"$K" --data "$D" device list --silent soon >/dev/null 2>&1
+expect_eq "silent_bad_value" "$?" 1
+
 # Card deactivation reaches the roster as a removal.
 check "card_deactivate" "$K" --data "$D" card deactivate 04a1b2c3
 roster=$("$P" "$DB" roster NWUK015 1)
