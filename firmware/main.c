@@ -302,6 +302,11 @@ int main(int argc, char **argv)
 	kc.fb_height = (int)v[1];
 	kc.fb_bpp = (int)v[2];
 	kc.rotation = (int)v[3];
+	if (kc.rotation % 90) {
+		log_err("%s: [kiosk] rotation = %d is not 0, 90, 180 or 270",
+			config_origin(m.cfg, "kiosk", "rotation"), kc.rotation);
+		goto out;
+	}
 	kc.idle_return_ms = (int)v[4];
 
 	if (journal_open(&jo, &m.journal) < 0)

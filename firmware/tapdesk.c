@@ -165,12 +165,25 @@ static void tapdesk_sleep_ms(int ms, volatile sig_atomic_t *stop)
 	}
 }
 
+/* The reader is not usable: show it once, then wait before the next attempt. */
+static void tapdesk_fault(struct tapdesk *d, bool *faulted, int *backoff,
+			  volatile sig_atomic_t *stop)
+{
+	if (!*faulted) {
+		*faulted = true;
+		kiosk_set_fault(d->kiosk, KIOSK_READER_FAULT, true);
+		feedback_give(d->feedback, FEEDBACK_READER_FAULT, 0, NULL, 0);
+	}
+	tapdesk_sleep_ms(*backoff, stop);
+	*backoff = *backoff * 2 > d->cfg.reopen_max_ms ? d->cfg.reopen_max_ms : *backoff * 2;
+}
+
 int tapdesk_run(struct tapdesk *d, const struct reader_ops *ops, const struct reader_options *ro,
 		volatile sig_atomic_t *stop, tapdesk_idle_fn idle, void *user)
 {
 	void *priv = NULL;
 	int failures = 0, backoff = d->cfg.reopen_min_ms, ret;
-	bool faulted = false, opened_once = false;
+	bool faulted = false, opened_once = false, worked = false;
 
 	while (!*stop) {
 		struct reader_card card;
@@ -180,29 +193,17 @@ int tapdesk_run(struct tapdesk *d, const struct reader_ops *ops, const struct re
 			ret = ops->open(ro, &priv);
 			if (ret < 0) {
 				priv = NULL;
-				if (!faulted) {
-					faulted = true;
-					kiosk_set_fault(d->kiosk, KIOSK_READER_FAULT, true);
-					feedback_give(d->feedback, FEEDBACK_READER_FAULT, 0, NULL, 0);
-				}
 				log_warn("reader %s: not available; retrying in %d ms", ro->connstring,
 					 backoff);
 				if (idle)
 					idle(user, false);
-				tapdesk_sleep_ms(backoff, stop);
-				backoff = backoff * 2 > d->cfg.reopen_max_ms ? d->cfg.reopen_max_ms :
-									       backoff * 2;
+				tapdesk_fault(d, &faulted, &backoff, stop);
 				continue;
 			}
-			log_notice("reader %s: %s", ro->connstring,
-				   opened_once ? "back" : "ready");
+			log_notice("reader %s: %s", ro->connstring, opened_once ? "back" : "ready");
 			opened_once = true;
-			backoff = d->cfg.reopen_min_ms;
 			failures = 0;
-			if (faulted) {
-				faulted = false;
-				kiosk_set_fault(d->kiosk, KIOSK_READER_FAULT, false);
-			}
+			worked = false;
 		}
 		ret = ops->poll(priv, &card);
 		if (ret < 0) {
@@ -212,9 +213,18 @@ int tapdesk_run(struct tapdesk *d, const struct reader_ops *ops, const struct re
 					 ro->connstring, failures, strerror(-ret));
 				ops->close(priv);
 				priv = NULL;
+				/* Opens but never answers a poll: as bad as not opening. */
+				if (!worked)
+					tapdesk_fault(d, &faulted, &backoff, stop);
 			}
 		} else {
 			failures = 0;
+			worked = true;
+			backoff = d->cfg.reopen_min_ms;
+			if (faulted) {
+				faulted = false;
+				kiosk_set_fault(d->kiosk, KIOSK_READER_FAULT, false);
+			}
 			if (ret == 1)
 				tapdesk_tap(d, &card, &out);
 		}

@@ -349,6 +349,34 @@ TEST(reader_loop_over_the_fake_reader)
 	CHECK_EQ_INT(fblog.r[fblog.n - 1], FEEDBACK_UNKNOWN);
 }
 
+TEST(reader_that_opens_but_never_answers_is_a_fault)
+{
+	struct reader_options ro = { .connstring = NULL, .poll_ms = 1 };
+	struct rig *g;
+	char conn[320];
+	FILE *f;
+	int faults = 0;
+
+	wipe();
+	clock_pin(T0, 1000000, true);
+	g = rig_new(1000, 60000);
+	CHECK(g);
+	f = fopen(spath, "w");
+	CHECK(f);
+	fputs("fault\nfault\nfault\nfault\nfault\nfault\nplace 04a1b2c3\n", f);
+	fclose(f);
+	/* A new script path, so that the fake starts from its first line. */
+	snprintf(conn, sizeof(conn), "fake:%s/../%s/script", tmpdir, strrchr(tmpdir, '/') + 1);
+	ro.connstring = conn;
+	loop_polls = 0;
+	loop_stop = 0;
+	CHECK_EQ_INT(tapdesk_run(&g->d, reader_ops_for(conn), &ro, &loop_stop, loop_idle, NULL), 0);
+	for (int i = 0; i < fblog.n; i++)
+		faults += fblog.r[i] == FEEDBACK_READER_FAULT;
+	CHECK_EQ_INT(faults, 1);
+	CHECK_EQ_INT(fblog.r[fblog.n - 1], FEEDBACK_ARRIVAL);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -365,6 +393,7 @@ int main(void)
 	RUN(taps_carry_clock_state);
 	RUN(full_journal_refuses_with_feedback);
 	RUN(reader_loop_over_the_fake_reader);
+	RUN(reader_that_opens_but_never_answers_is_a_fault);
 	wipe();
 	unlink(rpath);
 	unlink(spath);
