@@ -104,3 +104,30 @@ check "full journal: warned at 80%" grep -q "journal is 100% full" "$T/f.out"
 check "full journal: refusal logged" grep -q "journal full: tap refused" "$T/f.out"
 expect_eq "full journal: stored taps kept" \
 	"$("$BIN/kium-reader" --config "$T/f.conf" --dump-journal 2>/dev/null | wc -l)" 2
+
+# A full disk (a file size limit here): the commit fails, the tap is refused with the
+# journal_full feedback, the reader carries on, and every tap that was acknowledged is kept.
+rm -f "$T"/journal.db* "$T/rec"
+{
+	for i in $(seq 1 300); do printf 'place dead%04x\n' "$i"; done
+	echo "sleep 100000"
+} >"$T/script"
+reader_config "$T/d.conf" "${base[@]}" log.level=warning
+(
+	trap '' XFSZ
+	ulimit -f 160
+	exec timeout 4 "$BIN/kium-reader" --config "$T/d.conf"
+) >"$T/d.out" 2>&1
+expect_eq "disk full: reader ran until stopped" "$?" 124
+check "disk full: some taps refused with journal_full" grep -q " journal_full 0 dead" "$T/rec"
+check "disk full: the refusal is logged with its cause" grep -q "journal cannot record the tap\|journal full" "$T/d.out"
+"$BIN/kium-reader" --config "$T/d.conf" --dump-journal >"$T/d.jsonl" 2>/dev/null
+check "disk full: every acknowledged tap is in the journal" python3 - "$T/rec" "$T/d.jsonl" "$T/journal.db" <<'PY'
+import json, sqlite3, sys
+rec = [l.split() for l in open(sys.argv[1])]
+fed = [(int(r[2]), r[3]) for r in rec if r[1] == 'unknown']
+dump = [(d['seq'], d['uid']) for d in map(json.loads, open(sys.argv[2]))]
+assert fed and set(fed) <= set(dump), (fed[:3], dump[:3])
+assert [s for s, _ in dump] == list(range(1, len(dump) + 1))
+assert sqlite3.connect(sys.argv[3]).execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
+PY
