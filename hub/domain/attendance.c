@@ -121,15 +121,16 @@ static int ingest_one(struct store *st, const struct store_device *d,
 	return 0;
 }
 
-int attendance_ingest(struct store *st, const char *device_id, const struct tap_batch *batch,
-		      const char *const *why, int64_t received_ms,
-		      struct attendance_result *results, uint64_t *seq_high)
+int attendance_ingest_tx(struct store *st, const char *device_id,
+			 const struct tap_batch *batch, const char *const *why, int64_t received_ms,
+			 struct attendance_result *results, uint64_t *seq_high)
 {
 	struct store_device d;
 	struct order *order = NULL;
 	uint64_t high;
 	int r;
 
+	/* Refusals first, before anything is written. */
 	if ((r = store_device_get(st, device_id, &d)) < 0)
 		return r;
 	if (d.revoked)
@@ -146,11 +147,6 @@ int attendance_ingest(struct store *st, const char *device_id, const struct tap_
 		order[i].i = i;
 	}
 	qsort(order, batch->n, sizeof(*order), order_cmp);
-	if ((r = store_begin(st)) < 0)
-		goto out;
-	/* Read again inside the transaction: another writer may have moved it. */
-	if ((r = store_device_get(st, device_id, &d)) < 0)
-		goto fail;
 	high = d.seq_high;
 	for (size_t k = 0; k < batch->n; k++) {
 		size_t i = order[k].i;
@@ -158,21 +154,34 @@ int attendance_ingest(struct store *st, const char *device_id, const struct tap_
 		r = ingest_one(st, &d, batch, i, why ? why[i] : NULL, received_ms, &high,
 			       &results[i]);
 		if (r < 0)
-			goto fail;
+			goto out;
 	}
-	if ((r = store_device_seq_set(st, device_id, high)) < 0 ||
-	    (r = store_device_touch(st, device_id, received_ms)) < 0)
-		goto fail;
-	if ((r = store_commit(st)) < 0)
+	if ((r = store_device_seq_set(st, device_id, high, received_ms)) < 0)
 		goto out;
 	*seq_high = high;
-	r = 0;
-	goto out;
-fail:
-	store_rollback(st);
 out:
 	free(order);
 	return r;
+}
+
+int attendance_ingest(struct store *st, const char *device_id, const struct tap_batch *batch,
+		      const char *const *why, int64_t received_ms,
+		      struct attendance_result *results, uint64_t *seq_high)
+{
+	uint64_t high = 0;
+	int r;
+
+	if ((r = store_begin(st)) < 0)
+		return r;
+	r = attendance_ingest_tx(st, device_id, batch, why, received_ms, results, &high);
+	if (r < 0) {
+		store_rollback(st);
+		return r;
+	}
+	if ((r = store_commit(st)) < 0)
+		return r;
+	*seq_high = high;
+	return 0;
 }
 
 static json_t *row_json(const struct store_attendance_row *row)

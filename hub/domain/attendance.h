@@ -19,7 +19,8 @@
  *     one from another boot keeps the reader's value, flagged "uncorrectable". The reader's
  *     raw fields are always kept beside the effective time.
  *   - Direction and result stay as the reader decided (reconciliation is a later issue).
- *   - One transaction per batch, committed durably before returning.
+ *   - One transaction per batch, committed durably before returning (or, with
+ *     attendance_ingest_tx, several batches in one transaction the caller commits).
  */
 #ifndef KIUM_HUB_DOMAIN_ATTENDANCE_H
 #define KIUM_HUB_DOMAIN_ATTENDANCE_H
@@ -56,12 +57,22 @@ int attendance_ingest(struct store *st, const char *device_id, const struct tap_
 		      const char *const *why, int64_t received_ms,
 		      struct attendance_result *results, uint64_t *seq_high);
 
+/* The same inside a transaction the caller opened with store_begin, for group commit:
+ * several batches (of one or several devices, in order) and one durable store_commit, after
+ * which all of them may be answered; nothing may be answered before that commit succeeds.
+ * -ENOENT, -EACCES, -EPERM and -EINVAL refuse this batch before it wrote anything (the
+ * transaction may go on with others); after any other error the caller must store_rollback
+ * the whole transaction. */
+int attendance_ingest_tx(struct store *st, const char *device_id,
+			 const struct tap_batch *batch, const char *const *why, int64_t received_ms,
+			 struct attendance_result *results, uint64_t *seq_high);
+
 /* The JSON day view of a facility (Seoul local day):
  *   {"facility":"NWUK015","date":"2026-11-22","taps":[{"time":"2026-11-22T06:01:02.003Z",
  *     "hhmm":"15:01","child":"C001","name":"김민수","uid":"04a1b2c3","dir":"in",
  *     "result":"arrival","clock":"reader"|"corrected"|"uncorrectable",
  *     "reader_wall_ms":..., "device":"NWUK015-R01","seq":12}, ...]}
- * child/name are null for cards not assigned at ingest. New reference in *out.
+ * child/name are null for cards nobody held when tapped. New reference in *out.
  * -ENOENT unknown facility. */
 int attendance_day_json(struct store *st, const char *facility, int64_t day, json_t **out);
 

@@ -185,7 +185,7 @@ int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /* Holds (device, tap->seq) at most once. reject == NULL: a tap, with time_ms its effective
- * time (per flag) and the child resolved from the card's current assignment, if any; for a
+ * time (per flag); for a
  * CORRECTED tap, batch_mono_ms is the batch's monotonic time the correction used, kept so
  * that time_ms = received_ms - (batch_mono_ms - tap->mono_ms) can be checked from the row.
  * reject != NULL: the record was malformed but its sequence number is held (so the device's
@@ -196,15 +196,17 @@ int store_tap_put(struct store *st, const char *device_id, const char *facility,
 		  const struct tap *tap, int64_t received_ms, int64_t time_ms,
 		  enum store_time_flag flag, int64_t batch_mono_ms, const char *reject,
 		  enum store_put_outcome *outcome, const char **held_reject);
-/* Sets the device's contiguous high-water mark (within the batch's transaction). */
-int store_device_seq_set(struct store *st, const char *device_id, uint64_t seq_high);
+/* Sets the device's contiguous high-water mark and last_seen = now_ms (within the batch's
+ * transaction). */
+int store_device_seq_set(struct store *st, const char *device_id, uint64_t seq_high,
+			 int64_t now_ms);
 
 /* ---- attendance ---------------------------------------------------------------------------*/
 struct store_attendance_row {
 	char device_id[TAP_DEVICE_ID_MAX];
 	uint64_t seq;
 	char uid[STORE_UID_HEX_MAX];         /* lower-case hex */
-	char child_id[STORE_ID_MAX];         /* "" when the card was not assigned at ingest */
+	char child_id[STORE_ID_MAX];         /* the card's holder when tapped ("" if none) */
 	char child_name[STORE_NAME_MAX];     /* full name (staff view), "" when unknown */
 	int64_t time_ms;                     /* effective time, see flag */
 	int64_t reader_wall_ms;              /* the reader's own wall time, as sent */
@@ -215,7 +217,8 @@ struct store_attendance_row {
 };
 
 /* The taps (not rejected records) of a facility whose effective time falls on the Seoul
- * local day `day` (clock_seoul_day), ordered by time then device and seq. */
+ * local day `day` (clock_seoul_day), ordered by time then device and seq. The child is the
+ * card's holder at the tap's effective time (at its receipt for an uncorrectable time). */
 int store_attendance_day(struct store *st, const char *facility, int64_t day,
 			 struct store_attendance_row **out, size_t *n);
 

@@ -165,17 +165,19 @@ int store_device_status_put(struct store *st, const char *id,
 	return device_update(st, s, "device status");
 }
 
-int store_device_seq_set(struct store *st, const char *id, uint64_t seq_high)
+int store_device_seq_set(struct store *st, const char *id, uint64_t seq_high, int64_t now_ms)
 {
 	sqlite3_stmt *s;
 
 	if (!tap_device_id_valid(id) || seq_high > INT64_MAX)
 		return -EINVAL;
-	s = store_stmt(st, SS_DEVICE_SEQ_SET, "UPDATE devices SET seq_high = ? WHERE id = ?");
+	s = store_stmt(st, SS_DEVICE_SEQ_SET,
+		       "UPDATE devices SET seq_high = ?, last_seen_ms = ? WHERE id = ?");
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, (int64_t)seq_high);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now_ms);
+	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
 	return device_update(st, s, "device seq");
 }
 

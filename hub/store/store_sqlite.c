@@ -49,6 +49,8 @@ static const char *const migrations[] = {
 	" hash BLOB NOT NULL, created_ms INTEGER NOT NULL, revoked_ms INTEGER);",
 	/* 2: the provenance of a corrected tap's time: the batch's monotonic time it used. */
 	"ALTER TABLE taps ADD COLUMN batch_mono_ms INTEGER;",
+	/* 3: a tap's child is found at read time from the assignment valid at the tap. */
+	"CREATE INDEX cards_uid_assigned ON cards(uid, assigned_ms);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

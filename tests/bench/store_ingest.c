@@ -2,7 +2,8 @@
  * Store ingest benchmark: batches of 100 taps through attendance_ingest (one durable
  * transaction per batch: WAL, synchronous=FULL), against a raw SQLite baseline that inserts
  * the same number of rows into a bare table with one prepared statement per batch
- * transaction under the same pragmas. Prints "bench: <name> <value> <unit>" lines.
+ * transaction under the same pragmas, and group commit (8 batches per durable transaction
+ * through attendance_ingest_tx). Prints "bench: <name> <value> <unit>" lines.
  *
  *   store_ingest DIR [SECONDS]
  */
@@ -73,7 +74,8 @@ out:
 	return r;
 }
 
-static int ingest(const char *dir, double seconds, double *rate, double *batches)
+/* group: batches per transaction (1: attendance_ingest; more: attendance_ingest_tx). */
+static int ingest(const char *dir, int group, double seconds, double *rate, double *batches)
 {
 	struct store_facility f = { "NWUK015", "bench", "NW", "UK", 0 };
 	static const uint8_t uid[4] = { 0x04, 0xa1, 0xb2, 0xc3 };
@@ -86,7 +88,7 @@ static int ingest(const char *dir, double seconds, double *rate, double *batches
 	double t0, el;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/hub.db", dir);
+	snprintf(path, sizeof(path), "%s/hub%d.db", dir, group);
 	if ((r = store_open(path, &st)) < 0 || (r = store_facility_add(st, &f, 1)) < 0 ||
 	    (r = store_child_add(st, "C001", "김민수", "NWUK015", 1)) < 0 ||
 	    (r = store_card_assign(st, uid, 4, "C001", 1)) < 0 ||
@@ -115,8 +117,15 @@ static int ingest(const char *dir, double seconds, double *rate, double *batches
 			t->result = TAP_RESULT_ARRIVAL;
 		}
 		b.mono_ms = (int64_t)seq;
-		if ((r = attendance_ingest(st, "NWUK015-R01", &b, NULL, T0 + (int64_t)seq, res,
-					   &high)) < 0)
+		if (group == 1)
+			r = attendance_ingest(st, "NWUK015-R01", &b, NULL, T0 + (int64_t)seq, res,
+					      &high);
+		else if ((r = n % group == 0 ? store_begin(st) : 0) == 0)
+			r = attendance_ingest_tx(st, "NWUK015-R01", &b, NULL, T0 + (int64_t)seq,
+						 res, &high);
+		if (r == 0 && group > 1 && n % group == (uint64_t)group - 1)
+			r = store_commit(st);
+		if (r < 0)
 			goto out;
 		if (high != seq || res[BATCH - 1].outcome != ATTENDANCE_STORED) {
 			fprintf(stderr, "ingest: unexpected answer at seq %llu\n",
@@ -127,6 +136,9 @@ static int ingest(const char *dir, double seconds, double *rate, double *batches
 		n++;
 		el = now_s() - t0;
 	} while (el < seconds);
+	if (group > 1 && n % group != 0 && (r = store_commit(st)) < 0)
+		goto out;
+	el = now_s() - t0;
 	*rate = (double)seq / el;
 	*batches = (double)n / el;
 out:
@@ -137,16 +149,20 @@ out:
 int main(int argc, char **argv)
 {
 	double seconds = argc > 2 ? atof(argv[2]) : 3.0, raw = 0, ing = 0, batches = 0;
+	double grp = 0, grp_batches = 0;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: store_ingest DIR [SECONDS]\n");
 		return 2;
 	}
 	log_init("store_ingest", KLOG_WARNING);
-	if (raw_baseline(argv[1], seconds, &raw) < 0 || ingest(argv[1], seconds, &ing, &batches) < 0)
+	if (raw_baseline(argv[1], seconds, &raw) < 0 ||
+	    ingest(argv[1], 1, seconds, &ing, &batches) < 0 ||
+	    ingest(argv[1], 8, seconds, &grp, &grp_batches) < 0)
 		return 1;
 	printf("bench: sqlite_raw_taps_per_s %.0f taps/s\n", raw);
 	printf("bench: store_ingest_taps_per_s %.0f taps/s\n", ing);
 	printf("bench: store_ingest_batches_per_s %.0f batches/s\n", batches);
+	printf("bench: store_ingest_group8_taps_per_s %.0f taps/s\n", grp);
 	return 0;
 }

@@ -12,6 +12,8 @@ DB=$D/hub.db
 [[ -x $K && -x $P ]] || die "missing kiumctl or store_probe"
 BOOT=11111111-2222-3333-4444-555555555555
 T0=1795327200000 # 2026-11-22 15:00 KST
+# kiumctl's own clock: the day before, so cards are held before they are tapped.
+export KIUM_PINNED_CLOCK=$((T0 - 86400000))
 
 # pyq EXPR: evaluates EXPR over the JSON on stdin (as d), prints compact JSON (no jq needed).
 pyq() {

@@ -299,6 +299,70 @@ TEST(foreign_card_and_unknown_card)
 	CHECK_EQ_INT(rows[1].result, TAP_RESULT_UNKNOWN_CARD);
 }
 
+/* A card that changes hands between an offline tap and its upload: the tap belongs to the
+ * child who held the card when it was tapped. */
+TEST(card_holder_at_tap_time)
+{
+	struct tap taps[2];
+	struct tap_batch b;
+	struct attendance_result res[2];
+	struct store_attendance_row *rows = NULL;
+	size_t n = 0;
+	uint64_t high = 0;
+
+	CHECK(setup() == 0);
+	CHECK_EQ_INT(store_child_add(st, "C002", "이서연", "NWUK015", 1), 0);
+	CHECK_EQ_INT(store_card_deactivate(st, card_a, 4, T0 + 600000), 0);
+	CHECK_EQ_INT(store_card_assign(st, card_a, 4, "C002", T0 + 600000), 0);
+	make_batch(&b, taps, 2, 1);
+	taps[1].wall_ms = T0 + 900000; /* after the reassignment */
+	CHECK_EQ_INT(attendance_ingest(st, DEV, &b, NULL, T0 + 1200000, res, &high), 0);
+	CHECK_EQ_INT(store_attendance_day(st, "NWUK015", clock_seoul_day(T0), &rows, &n), 0);
+	harness_defer(free, rows);
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_STR(rows[0].child_id, "C001");
+	CHECK_EQ_STR(rows[0].child_name, "김민수");
+	CHECK_EQ_STR(rows[1].child_id, "C002");
+}
+
+/* Group commit: batches of two devices in one transaction; a refused batch in between
+ * writes nothing and does not spoil the others; a rolled-back group leaves no trace. */
+TEST(group_commit)
+{
+	struct tap t1[2], t2[2], t3[1];
+	struct tap_batch b1, b2, b3;
+	struct attendance_result r1[2], r2[2], r3[1];
+	uint64_t h1 = 0, h2 = 0, h3 = 0;
+
+	CHECK(setup() == 0);
+	CHECK_EQ_INT(store_device_add(st, "NWUK015-R03", "NWUK015", "05", "06", 1), 0);
+	CHECK_EQ_INT(store_device_revoke(st, "NWUK015-R03", 2), 0);
+	make_batch(&b1, t1, 2, 1);
+	make_batch(&b2, t2, 2, 1);
+	snprintf(b2.device, sizeof(b2.device), "NWUK015-R02");
+	make_batch(&b3, t3, 1, 1);
+	snprintf(b3.device, sizeof(b3.device), "NWUK015-R03");
+	CHECK_EQ_INT(store_begin(st), 0);
+	CHECK_EQ_INT(attendance_ingest_tx(st, DEV, &b1, NULL, T0, r1, &h1), 0);
+	CHECK_EQ_INT(attendance_ingest_tx(st, "NWUK015-R03", &b3, NULL, T0, r3, &h3), -EACCES);
+	CHECK_EQ_INT(attendance_ingest_tx(st, "NWUK015-R02", &b2, NULL, T0, r2, &h2), 0);
+	/* The same device again in the same group: sees its own first batch. */
+	CHECK_EQ_INT(attendance_ingest_tx(st, DEV, &b1, NULL, T0, r1, &h1), 0);
+	CHECK_EQ_INT(r1[0].outcome, ATTENDANCE_DUPLICATE);
+	CHECK_EQ_INT(store_commit(st), 0);
+	CHECK_EQ_INT(h1, 2);
+	CHECK_EQ_INT(h2, 2);
+	CHECK_EQ_INT(day_count(), 4);
+	make_batch(&b1, t1, 2, 3);
+	CHECK_EQ_INT(store_begin(st), 0);
+	CHECK_EQ_INT(store_begin(st), -EBUSY);
+	CHECK_EQ_INT(attendance_ingest_tx(st, DEV, &b1, NULL, T0, r1, &h1), 0);
+	store_rollback(st);
+	CHECK_EQ_INT(day_count(), 4);
+	CHECK_EQ_INT(attendance_ingest(st, DEV, &b1, NULL, T0, r1, &h1), 0);
+	CHECK_EQ_INT(h1, 4);
+}
+
 TEST(hostile_json)
 {
 	static const char *text =
@@ -401,6 +465,8 @@ int main(void)
 	RUN(clock_correction);
 	RUN(device_checks);
 	RUN(foreign_card_and_unknown_card);
+	RUN(card_holder_at_tap_time);
+	RUN(group_commit);
 	RUN(hostile_json);
 	RUN(thousand_record_batch);
 	RUN(day_json);
