@@ -1,0 +1,268 @@
+/*
+ * The route table and the router: match method and path, establish the identity the route
+ * needs (client certificate, API token), refuse what the route does not admit, call the
+ * handler, count the answer. The table is the API's single source of truth: an OpenAPI
+ * document will be checked against it.
+ */
+#include "hub/api/api.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "hub/net/tls.h"
+#include "hub/store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct api_route api_routes[] = {
+	{ "GET", "/healthz", AUTH_PUBLIC, api_healthz, "Liveness: the hub answers" },
+	{ "GET", "/metrics", AUTH_ROLE_ADMIN | AUTH_ROLE_METRICS, api_metrics_get,
+	  "Prometheus text metrics" },
+	{ "POST", "/api/v1/device/taps", AUTH_ROLE_DEVICE, api_device_taps,
+	  "A reader uploads a batch of taps" },
+	{ "GET", "/api/v1/device/roster", AUTH_ROLE_DEVICE, api_device_roster,
+	  "A reader fetches its facility's active cards as a delta (?since=VERSION)" },
+	{ "POST", "/api/v1/device/status", AUTH_ROLE_DEVICE, api_device_status,
+	  "A reader's heartbeat: version, queue depth, clock state" },
+	{ "GET", "/api/v1/devices", AUTH_ROLE_ADMIN, api_admin_devices,
+	  "Readers with last-seen, status and whether they went silent" },
+	{ "GET", "/api/v1/facilities/{code}/attendance", AUTH_ROLE_ADMIN, api_admin_attendance,
+	  "A facility's taps of one Seoul day (?date=YYYY-MM-DD)" },
+};
+const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
+
+struct api {
+	struct api_opts opts;
+	struct server *srv;
+	struct api_metrics *metrics;
+	int64_t next_silent_check;
+	char **silent;        /* ids reported silent at the last check */
+	size_t nsilent;
+};
+
+int api_new(const struct api_opts *opts, struct api **out)
+{
+	struct api *api = calloc(1, sizeof(*api));
+	int err;
+
+	*out = NULL;
+	if (!api)
+		return -ENOMEM;
+	api->opts = *opts;
+	err = api_metrics_new(api_nroutes, &api->metrics);
+	if (err < 0) {
+		free(api);
+		return err;
+	}
+	*out = api;
+	return 0;
+}
+
+static void api_silent_clear(struct api *api)
+{
+	for (size_t i = 0; i < api->nsilent; i++)
+		free(api->silent[i]);
+	free(api->silent);
+	api->silent = NULL;
+	api->nsilent = 0;
+}
+
+void api_free(struct api *api)
+{
+	if (!api)
+		return;
+	api_silent_clear(api);
+	api_metrics_free(api->metrics);
+	free(api);
+}
+
+void api_set_server(struct api *api, struct server *srv)
+{
+	api->srv = srv;
+}
+
+struct store *api_store(struct api *api) { return api->opts.store; }
+int64_t api_silent_ms(const struct api *api) { return api->opts.silent_ms; }
+int64_t api_touch_ms(const struct api *api) { return api->opts.touch_ms; }
+struct api_metrics *api_metrics(struct api *api) { return api->metrics; }
+struct server *api_server(struct api *api) { return api->srv; }
+struct tls_ctx *api_tls(struct api *api) { return api->opts.tls; }
+
+/* Matches path against pattern; "{name}" matches one non-empty segment, kept in params. */
+static bool api_match(const char *pattern, const char *path, struct api_call *call)
+{
+	const char *p = pattern, *s = path;
+	size_t np = 0, used = 0;
+
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *pe = strchr(p, '}');
+			size_t n = strcspn(s, "/");
+
+			if (!pe || n == 0 || np == API_MAX_PARAMS ||
+			    used + n + 1 > sizeof(call->param_buf))
+				return false;
+			memcpy(call->param_buf + used, s, n);
+			call->param_buf[used + n] = '\0';
+			call->params[np++] = call->param_buf + used;
+			used += n + 1;
+			p = pe + 1;
+			s += n;
+			continue;
+		}
+		if (*p != *s)
+			return false;
+		p++;
+		s++;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+static void api_refuse(struct api_call *call, enum auth_fail f)
+{
+	switch (f) {
+	case AUTH_NO_CERT:
+		api_reply_error(call, 401, "client_certificate_required", NULL);
+		break;
+	case AUTH_CERT_UNTRUSTED:
+		api_reply_error(call, 403, "certificate_not_trusted", NULL);
+		break;
+	case AUTH_DEVICE_UNKNOWN:
+		api_reply_error(call, 403, "device_unknown", NULL);
+		break;
+	case AUTH_DEVICE_REVOKED:
+		api_reply_error(call, 403, "device_revoked", NULL);
+		break;
+	case AUTH_CERT_MISMATCH:
+		api_reply_error(call, 403, "certificate_mismatch", NULL);
+		break;
+	case AUTH_NO_TOKEN:
+	case AUTH_BAD_TOKEN:
+		api_reply_error(call, 401, "unauthorized", NULL);
+		snprintf(call->reply->extra, sizeof(call->reply->extra),
+			 "WWW-Authenticate: Bearer realm=\"kium\"\r\n");
+		break;
+	case AUTH_STORE:
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		break;
+	case AUTH_OK:
+		api_reply_error(call, 403, "forbidden", NULL);
+		break;
+	}
+}
+
+/* Establishes the identity the route asks for; false after answering a refusal. */
+static bool api_admit(struct api_call *call, const struct api_route *r,
+		      const struct tls_peer *peer)
+{
+	struct api *api = call->api;
+	enum auth_fail dev = AUTH_OK, tok = AUTH_OK;
+	unsigned want = r->roles;
+
+	if (want == AUTH_PUBLIC)
+		return true;
+	if (r->fn == api_metrics_get && api->opts.metrics_public)
+		return true;
+	if (want & AUTH_ROLE_DEVICE)
+		dev = auth_device(api->opts.store, peer, &call->id);
+	if (!(call->id.roles & want) && (want & ~AUTH_ROLE_DEVICE))
+		tok = auth_bearer(api->opts.store,
+				  http_request_header(call->req, "Authorization"), &call->id);
+	if (call->id.roles & want)
+		return true;
+	if (dev == AUTH_STORE || tok == AUTH_STORE)
+		api_refuse(call, AUTH_STORE);
+	else if ((want & AUTH_ROLE_DEVICE) && dev != AUTH_OK)
+		api_refuse(call, dev);
+	else
+		api_refuse(call, tok);
+	log_info("api: %s %s from %s refused: %d %s", call->req->method_name, call->req->path,
+		 call->remote, call->reply->status,
+		 peer && peer->cert_present ? "(client certificate presented)" : "(no certificate)");
+	return false;
+}
+
+void api_handle(void *arg, const struct http_request *req, const struct tls_peer *peer,
+		const char *remote, struct server_reply *reply)
+{
+	struct api *api = arg;
+	struct api_call call = { .api = api, .req = req, .remote = remote, .reply = reply };
+	const struct api_route *r = NULL;
+	bool path_known = false;
+	char allow[128] = "";
+	size_t idx = api_nroutes;
+
+	for (size_t i = 0; i < api_nroutes; i++) {
+		if (!api_match(api_routes[i].pattern, req->path, &call))
+			continue;
+		path_known = true;
+		if (strcmp(api_routes[i].method, req->method_name) == 0 ||
+		    (strcmp(req->method_name, "HEAD") == 0 &&
+		     strcmp(api_routes[i].method, "GET") == 0)) {
+			r = &api_routes[i];
+			idx = i;
+			break;
+		}
+		size_t al = strlen(allow);
+		snprintf(allow + al, sizeof(allow) - al, "%s%s", al ? ", " : "",
+			 api_routes[i].method);
+	}
+	if (!r) {
+		if (path_known) {
+			api_reply_error(&call, 405, "method_not_allowed", NULL);
+			snprintf(reply->extra, sizeof(reply->extra), "Allow: %s\r\n", allow);
+		} else {
+			api_reply_error(&call, 404, "not_found", NULL);
+		}
+	} else if (api_admit(&call, r, peer)) {
+		r->fn(&call);
+	}
+	api_metrics_count(api->metrics, idx, reply->status);
+	log_debug("api: %s %s %d %s", req->method_name, req->path, reply->status, remote);
+}
+
+void api_tick(void *arg)
+{
+	struct api *api = arg;
+	int64_t now = clock_mono_ms(), wall;
+	struct store_device *devs = NULL;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (api->opts.silent_ms <= 0 || now < api->next_silent_check)
+		return;
+	api->next_silent_check = now + (api->opts.silent_ms / 4 > 1000 ? api->opts.silent_ms / 4
+					: 1000);
+	wall = clock_wall_ms();
+	if (store_device_list_silent(api->opts.store, wall, api->opts.silent_ms, &devs, &n) < 0)
+		return;
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < api->nsilent && !known; j++)
+			known = strcmp(api->silent[j], devs[i].id) == 0;
+		if (!known)
+			log_warn("api: reader %s of %s went silent (last seen %s)", devs[i].id,
+				 devs[i].facility, devs[i].last_seen_ms ? "before the threshold"
+				 : "never");
+		ids[i] = strdup(devs[i].id);
+	}
+	for (size_t j = 0; j < api->nsilent; j++) {
+		bool still = false;
+
+		for (size_t i = 0; i < n && !still; i++)
+			still = ids[i] && strcmp(api->silent[j], ids[i]) == 0;
+		if (!still)
+			log_notice("api: reader %s is heard from again", api->silent[j]);
+	}
+	api_silent_clear(api);
+	api->silent = ids;
+	api->nsilent = n;
+out:
+	free(devs);
+}

@@ -1,0 +1,216 @@
+/*
+ * kium-hub: the city hub daemon. Reads an INI configuration (--help lists every key), opens
+ * the store, loads the TLS material and serves HTTPS until SIGTERM (see hub/README.md).
+ */
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "hub/api/api.h"
+#include "hub/net/server.h"
+#include "hub/net/tls.h"
+#include "hub/store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef KIUM_VERSION
+#define KIUM_VERSION "0"
+#endif
+
+static const struct config_key main_keys[] = {
+	{ "hub", "listen", NULL, "ADDR:PORT to listen on (required), e.g. 0.0.0.0:8443 or [::]:8443; port 0 picks a free port" },
+	{ "hub", "port_file", NULL, "write the bound port to this file (useful with port 0)" },
+	{ "hub", "max_connections", "1024", "connections served at once; more get 503 or are closed" },
+	{ "hub", "header_timeout_ms", "10000", "TLS handshake plus request head must arrive within this (else 408)" },
+	{ "hub", "body_timeout_ms", "30000", "request body must arrive within this after the head (else 408)" },
+	{ "hub", "idle_timeout_ms", "75000", "keep-alive connections idle this long are closed" },
+	{ "hub", "drain_timeout_ms", "10000", "on SIGTERM, how long in-flight requests may take" },
+	{ "hub", "max_header_bytes", "16384", "request line plus headers (else 431)" },
+	{ "hub", "max_body_bytes", "1048576", "request body (else 413); a batch of 1000 taps is ~200 KB" },
+	{ "hub", "silent_after_s", "600", "a reader not heard from for this long is reported silent" },
+	{ "hub", "touch_interval_s", "30", "refresh a reader's last-seen at most this often on roster fetches" },
+	{ "tls", "cert", NULL, "PEM server certificate (chain), ECDSA P-256 (required)" },
+	{ "tls", "key", NULL, "PEM private key of the server certificate (required)" },
+	{ "tls", "client_ca", NULL, "PEM CA certificate that issues device certificates (required)" },
+	{ "tls", "crl", NULL, "PEM/DER CRL of the device CA, reloaded on SIGHUP (optional)" },
+	{ "tls", "ticket_lifetime_s", "86400", "TLS session ticket lifetime; 0 disables resumption" },
+	{ "store", "path", NULL, "SQLite database file (required)" },
+	{ "log", "level", "info", "error, warning, notice, info or debug" },
+	{ "log", "file", NULL, "append log lines to this file (reopened on SIGHUP) instead of stderr" },
+	{ "metrics", "public", "false", "serve /metrics without a token (otherwise an admin or metrics token)" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const char *main_log_file;
+static struct tls_ctx *main_tls;
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: kium-hub --config FILE\n"
+		"       kium-hub --help | --version\n\n"
+		"The city hub: HTTPS API for door readers (client certificates of the hub's\n"
+		"private CA) and for people (API tokens for now). Logs go to stderr (journald\n"
+		"friendly). SIGTERM drains in-flight requests and exits; SIGHUP reopens the log\n"
+		"file and reloads the CRL.\n\nConfiguration keys (INI):\n");
+	config_print_help(out, main_keys);
+}
+
+static void main_hup(void *arg)
+{
+	(void)arg;
+	if (main_log_file) {
+		int err = log_reopen(main_log_file);
+
+		if (err < 0)
+			log_err("main: cannot reopen log file %s: %s", main_log_file,
+				strerror(-err));
+		else
+			log_notice("main: log file reopened");
+	}
+	if (main_tls)
+		(void)tls_ctx_reload_crl(main_tls);
+}
+
+static int main_int(const struct config *cfg, const char *sec, const char *key, long min,
+		    long max, long *out)
+{
+	return config_get_int(cfg, sec, key, 0, min, max, out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_path = NULL, *level, *listen, *cert, *key, *ca, *db;
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct api *api = NULL;
+	struct server *srv = NULL;
+	struct tls_ctx_opts to = { 0 };
+	struct api_opts ao = { 0 };
+	struct server_opts so = { 0 };
+	long maxc, ht, bt, it, dt, mh, mb, silent, touch, ticket;
+	bool mpublic = false;
+	int c, lvl, rc = 1;
+
+	log_init("kium-hub", KLOG_INFO);
+	while ((c = getopt_long(argc, argv, "c:hV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		case 'V':
+			printf("kium-hub %s\n", KIUM_VERSION);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (!cfg_path || optind != argc) {
+		main_usage(stderr);
+		return 2;
+	}
+	if (config_load(cfg_path, main_keys, &cfg) < 0)
+		goto out;
+	level = config_get(cfg, "log", "level");
+	lvl = log_level_parse(level);
+	if (lvl < 0) {
+		log_err("main: [log] level = %s is not a level", level);
+		goto out;
+	}
+	log_set_level(lvl);
+	main_log_file = config_get(cfg, "log", "file");
+	if (main_log_file && main_log_file[0]) {
+		int err = log_reopen(main_log_file);
+
+		if (err < 0) {
+			log_err("main: cannot open log file %s: %s", main_log_file, strerror(-err));
+			goto out;
+		}
+	} else {
+		main_log_file = NULL;
+	}
+	listen = config_require(cfg, "hub", "listen");
+	cert = config_require(cfg, "tls", "cert");
+	key = config_require(cfg, "tls", "key");
+	ca = config_require(cfg, "tls", "client_ca");
+	db = config_require(cfg, "store", "path");
+	if (!listen || !cert || !key || !ca || !db)
+		goto out;
+	if (main_int(cfg, "hub", "max_connections", 1, 1000000, &maxc) < 0 ||
+	    main_int(cfg, "hub", "header_timeout_ms", 10, 3600000, &ht) < 0 ||
+	    main_int(cfg, "hub", "body_timeout_ms", 10, 3600000, &bt) < 0 ||
+	    main_int(cfg, "hub", "idle_timeout_ms", 10, 86400000, &it) < 0 ||
+	    main_int(cfg, "hub", "drain_timeout_ms", 0, 3600000, &dt) < 0 ||
+	    main_int(cfg, "hub", "max_header_bytes", 256, 1 << 20, &mh) < 0 ||
+	    main_int(cfg, "hub", "max_body_bytes", 0, 64L << 20, &mb) < 0 ||
+	    main_int(cfg, "hub", "silent_after_s", 1, 365L * 86400, &silent) < 0 ||
+	    main_int(cfg, "hub", "touch_interval_s", 0, 86400, &touch) < 0 ||
+	    main_int(cfg, "tls", "ticket_lifetime_s", 0, 7L * 86400, &ticket) < 0 ||
+	    config_get_bool(cfg, "metrics", "public", false, &mpublic) < 0)
+		goto out;
+	if (clock_pin_from_env())
+		log_notice("main: clock pinned by KIUM_PINNED_CLOCK");
+
+	if (store_open(db, &st) < 0) {
+		log_err("main: cannot open store %s", db);
+		goto out;
+	}
+	to.cert = cert;
+	to.key = key;
+	to.client_ca = ca;
+	to.crl = config_get(cfg, "tls", "crl");
+	to.ticket_lifetime_s = ticket;
+	if (tls_ctx_new(&to, &main_tls) < 0)
+		goto out;
+	ao.store = st;
+	ao.tls = main_tls;
+	ao.metrics_public = mpublic;
+	ao.silent_ms = (int64_t)silent * 1000;
+	ao.touch_ms = (int64_t)touch * 1000;
+	if (api_new(&ao, &api) < 0)
+		goto out;
+	so.listen = listen;
+	so.port_file = config_get(cfg, "hub", "port_file");
+	so.max_conns = (size_t)maxc;
+	so.header_timeout_ms = ht;
+	so.body_timeout_ms = bt;
+	so.idle_timeout_ms = it;
+	so.drain_timeout_ms = dt;
+	so.limits.max_header = (size_t)mh;
+	so.limits.max_body = (size_t)mb;
+	so.tls = main_tls;
+	so.handler = api_handle;
+	so.error = api_error;
+	so.on_hup = main_hup;
+	so.on_tick = api_tick;
+	so.arg = api;
+	if (server_new(&so, &srv) < 0)
+		goto out;
+	api_set_server(api, srv);
+	log_notice("main: kium-hub %s started", KIUM_VERSION);
+	if (server_run(srv) == 0)
+		rc = 0;
+out:
+	server_free(srv);
+	api_free(api);
+	tls_ctx_free(main_tls);
+	store_close(st);
+	config_free(cfg);
+	if (rc == 0)
+		log_notice("main: exiting");
+	log_reopen(NULL);
+	return rc;
+}
