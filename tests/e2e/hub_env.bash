@@ -32,15 +32,31 @@ hub_serial() {
 	openssl x509 -in "$1/$2.crt" -noout -serial | sed 's/^serial=//'
 }
 
-# hub_pki DIR: ca, server, foreign CA and devices R1 R2 (NWUK015), R3 (NWUK016),
-# X1 (foreign CA, CN R1).
+# hub_pki DIR: ca, server, foreign CA and device certificates R1 R2 R3 R4 R9, and X1 (foreign CA,
+# CN R1).
 hub_pki() {
 	local d=$1
 	mkdir -p "$d"
 	hub_ca "$d" ca && hub_ca "$d" foreign &&
 		hub_leaf "$d" ca server localhost server &&
 		hub_leaf "$d" ca R1 R1 && hub_leaf "$d" ca R2 R2 && hub_leaf "$d" ca R3 R3 &&
-		hub_leaf "$d" foreign X1 R1
+		hub_leaf "$d" foreign X1 R1 && hub_leaf "$d" ca R4 R4 && hub_leaf "$d" ca R9 R9
+}
+
+# tap_batch DEVICE SEQ:UID[:MOD] ...: a tap batch as JSON on stdout, taps at the current time.
+# MOD "rawuid" keeps UID as given (for bad UIDs). Boot id and clocks are fixed test values.
+tap_batch() {
+	python3 - "$@" <<'PY'
+import json, sys, time
+dev = sys.argv[1]; now = int(time.time() * 1000); boot = "6f1c2a3e-0000-4000-8000-000000000001"
+taps = []
+for spec in sys.argv[2:]:
+    seq, uid = spec.split(":")[:2]
+    taps.append({"seq": int(seq), "uid": uid, "wall_ms": now - 1000 + int(seq), "boot_id": boot,
+                 "mono_ms": 100000 + int(seq), "clock": "synced", "dir": "in", "result": "arrival"})
+print(json.dumps({"device": dev, "boot_id": boot, "mono_ms": 200000, "wall_ms": now,
+                  "clock": "synced", "taps": taps}))
+PY
 }
 
 # hub_config FILE [extra INI lines...]: a configuration with small limits for tests.
