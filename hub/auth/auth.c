@@ -72,6 +72,8 @@ enum auth_fail auth_device(struct store *st, const struct tls_peer *peer,
 		return AUTH_DEVICE_REVOKED;
 	if (d.cert_serial[0] && !auth_serial_equal(d.cert_serial, peer->serial))
 		return AUTH_CERT_MISMATCH;
+	if (d.cert_sha256[0] && strcasecmp(d.cert_sha256, peer->sha256) != 0)
+		return AUTH_CERT_MISMATCH;
 	snprintf(id->device, sizeof(id->device), "%s", d.id);
 	snprintf(id->facility, sizeof(id->facility), "%s", d.facility);
 	id->device_last_seen_ms = d.last_seen_ms;

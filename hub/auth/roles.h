@@ -7,10 +7,10 @@
  *
  * Device identity: a client certificate that chains to the private CA (TLS verifies it,
  * optionally, at the handshake), whose CN names a device the store knows, not revoked, and
- * whose serial is the one the store recorded for that device. The store is asked on every
- * device request, so revoking a device (kiumctl device revoke) refuses it from its next
- * request on, even on a connection or TLS session made before; the CRL, when configured,
- * refuses it already at new handshakes.
+ * whose serial and SHA-256 fingerprint are the ones the store recorded for that device.
+ * The store is asked on every device request, so revoking a device (kiumctl device revoke)
+ * refuses it from its next request on, even on a connection or TLS session made before; the
+ * CRL, when configured, refuses it already at new handshakes.
  */
 #ifndef KIUM_HUB_AUTH_ROLES_H
 #define KIUM_HUB_AUTH_ROLES_H

@@ -44,6 +44,7 @@ struct tls_peer {
 	bool cert_verified;     /* it chains to client_ca, is in its validity period, not revoked */
 	char cn[64];            /* subject CN when present ("" otherwise) */
 	char serial[80];        /* serial number as hex "01:A2..." when present */
+	char sha256[65];        /* SHA-256 of the certificate's DER, lower-case hex */
 };
 
 /* Loads certificates and keys; logs what failed. Caller frees with tls_ctx_free. */

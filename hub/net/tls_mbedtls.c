@@ -20,6 +20,7 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_internal.h>
 #include <mbedtls/ssl_ticket.h>
@@ -333,6 +334,7 @@ static void tls_fill_peer(struct tls_conn *c)
 {
 	const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&c->ssl);
 	struct tls_peer *p = &c->peer;
+	unsigned char digest[32];
 
 	if (!crt)
 		return;
@@ -354,6 +356,9 @@ static void tls_fill_peer(struct tls_conn *c)
 	}
 	if (mbedtls_x509_serial_gets(p->serial, sizeof(p->serial), &crt->serial) < 0)
 		p->serial[0] = '\0';
+	if (mbedtls_sha256_ret(crt->raw.p, crt->raw.len, digest, 0) == 0)
+		for (size_t i = 0; i < sizeof(digest); i++)
+			snprintf(p->sha256 + 2 * i, 3, "%02x", digest[i]);
 }
 
 int tls_conn_handshake(struct tls_conn *c)

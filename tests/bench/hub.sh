@@ -15,6 +15,7 @@ KIUM_BUILD=${KIUM_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/${1:-build/default
 LOAD=$KIUM_BUILD/test/bench/hub_load
 RAW=$KIUM_BUILD/test/bench/hub_sqlite_raw
 SEED=$KIUM_BUILD/test/e2e/hub_seed
+HELPERS=$KIUM_BUILD/test/e2e
 SECS=${HUB_BENCH_SECONDS:-5}
 BATCHES=${HUB_BENCH_BATCHES:-1000}
 DEVS=2
@@ -24,7 +25,7 @@ hub_pki "$T/pki" || die "certificates"
 for i in $(seq $DEVS); do hub_leaf "$T/pki" ca B$i B$i || die "device certificate"; done
 "$SEED" "$T/hub.db" facility NWUK015 "벤치 센터" >/dev/null || die "seed"
 for i in $(seq $DEVS); do
-	"$SEED" "$T/hub.db" device B$i NWUK015 "$(hub_serial "$T/pki" B$i)" >/dev/null || die "seed"
+	hub_seed_device "$T/hub.db" B$i NWUK015 >/dev/null || die "seed"
 done
 TOKEN=$("$SEED" "$T/hub.db" token metrics) || die "seed token"
 HUB_MAX_CONNS=2000 HUB_IDLE_MS=600000 HUB_HEADER_MS=10000 HUB_BODY_MS=10000 \

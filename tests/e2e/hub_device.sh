@@ -15,9 +15,9 @@ seed facility NWUK016 "노원 키움센터 16호"
 seed child C1 "김민수" NWUK015
 seed child C2 "이서연" NWUK015
 seed card 04a1b2c3 C1
-for d in R1 R2; do seed device $d NWUK015 "$(hub_serial "$T/pki" $d)"; done
-seed device R3 NWUK016 "$(hub_serial "$T/pki" R3)"
-seed device R4 NWUK015 "0badbad0"
+for d in R1 R2; do hub_seed_device "$T/hub.db" $d NWUK015 >/dev/null || die "seed $d"; done
+hub_seed_device "$T/hub.db" R3 NWUK016 >/dev/null || die "seed R3"
+seed device R4 NWUK015 0badbad0 "$(hub_fpr "$T/pki" R1)"
 TOKEN=$("$HELPERS/hub_seed" "$T/hub.db" token admin) || die "seed token"
 HUB_SILENT_S=1 hub_config "$T/hub.conf"
 hub_start "$T/hub.conf"
@@ -34,12 +34,12 @@ post() { # DEVICE JSON -> body, status in $T/st
 }
 results() { json_get "$BODY" '" ".join("%d:%s%s" % (r["seq"], r["status"], (":" + r["reason"]) if "reason" in r else "") for r in j["results"])'; }
 
-post R1 "$(tap_batch R1 1:04a1b2c3 2:04a1b2c3 3:0411223344)"
+post R1 "$(tap_batch R1 1:04a1b2c3 2:04a1b2c3 3:04112233)"
 expect_eq "batch stored: status" "$ST" "200"
 expect_eq "batch stored: results" "$(results)" "1:stored 2:stored 3:stored"
 expect_eq "batch stored: acked_seq" "$(json_get "$BODY" 'j["acked_seq"]')" "3"
 check "answer carries hub_ms" test "$(json_get "$BODY" 'j["hub_ms"] > 1700000000000')" = True
-post R1 "$(tap_batch R1 1:04a1b2c3 2:04a1b2c3 3:0411223344)"
+post R1 "$(tap_batch R1 1:04a1b2c3 2:04a1b2c3 3:04112233)"
 expect_eq "replay is all duplicate" "$(results) $(json_get "$BODY" 'j["acked_seq"]')" "1:duplicate 2:duplicate 3:duplicate 3"
 expect_eq "replay stores nothing more" "$(taps_today)" "3"
 post R1 "$(tap_batch R1 6:04a1b2c3)"
@@ -92,7 +92,7 @@ v=$(json_get "$r" 'j["version"]')
 expect_eq "full roster" "$(json_get "$r" '(j["full"], j["facility"], [c["display"] for c in j["cards"]])')" "(True, 'NWUK015', ['김*수'])"
 r=$(dcurl R1 "$URL/api/v1/device/roster?since=$v")
 expect_eq "empty delta at the current version" "$(json_get "$r" '(j["full"], len(j["cards"]), len(j["removed"]))')" "(False, 0, 0)"
-seed card 04aabbccdd C2
+seed card a1b2c3d4 C2
 seed uncard 04a1b2c3
 r=$(dcurl R1 "$URL/api/v1/device/roster?since=$v")
 expect_eq "delta brings the new card and the removed one" "$(json_get "$r" '(j["version"] > '"$v"', [c["child"] for c in j["cards"]], len(j["removed"]))')" "(True, ['C2'], 1)"
@@ -105,10 +105,11 @@ st=$(status_of dcurl R1 "${JSON[@]}" --data '{"version":"0.3.1","queue_depth":7,
 expect_eq "status accepted" "$st" "200"
 expect_eq "bad status refused" "$(status_of dcurl R1 "${JSON[@]}" --data '{"version":"x","queue_depth":-1,"clock":"synced"}' "$URL/api/v1/device/status")" "400"
 sleep 1.2
-dcurl R1 "${JSON[@]}" --data '{"version":"0.3.1'"'"'); DROP TABLE devices;--","queue_depth":7,"clock":"unsynced"}' "$URL/api/v1/device/status" >/dev/null
+sqlv="0.3.1');DROP/**/TABLE/**/devices;--"
+expect_eq "status with SQL metacharacters accepted as text" "$(status_of dcurl R1 "${JSON[@]}" --data '{"version":"'"$sqlv"'","queue_depth":7,"clock":"unsynced"}' "$URL/api/v1/device/status")" "200"
 devs=$(hcurl "${AUTH[@]}" "$URL/api/v1/devices")
 expect_eq "device list: R1 last-seen and status" "$(json_get "$devs" '[(d["queue_depth"], d["clock"], d["last_seen_ms"] > 0, d["silent"]) for d in j["devices"] if d["id"] == "R1"][0]')" "(7, 'unsynced', True, False)"
-expect_eq "device list: SQL text kept verbatim" "$(json_get "$devs" '[d["version"] for d in j["devices"] if d["id"] == "R1"][0]')" "0.3.1'); DROP TABLE devices;--"
+expect_eq "device list: SQL text kept verbatim" "$(json_get "$devs" '[d["version"] for d in j["devices"] if d["id"] == "R1"][0]')" "$sqlv"
 expect_eq "device list: readers quiet past the threshold are silent, revoked ones not" "$(json_get "$devs" '[d["silent"] for d in j["devices"] if d["id"] in ("R2", "R3", "R4")]')" "[False, True, True]"
 wait_for 5 grep -q 'R4 of NWUK015 went silent' "$T/hub.log"
 check "silent readers are reported in the log" grep -q 'R4 of NWUK015 went silent' "$T/hub.log"
@@ -117,3 +118,8 @@ check "metrics: taps ingested" grep -q 'kium_taps_ingested_total{result="stored"
 check "metrics: duplicates" grep -q 'kium_taps_ingested_total{result="duplicate"} 3' <<<"$metrics"
 check "metrics: queue depth by device" grep -q 'kium_device_queue_depth{device="R1",facility="NWUK015"} 7' <<<"$metrics"
 check "metrics: devices seen" grep -Eq '^kium_devices_seen [1-9]' <<<"$metrics"
+
+kill -TERM "$HUB_PID"
+wait "$HUB_PID"
+expect_eq "hub exits cleanly" "$?" "0"
+check "no sanitizer report" bash -c "! grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer' '$T/hub.log'"

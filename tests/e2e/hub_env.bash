@@ -32,6 +32,18 @@ hub_serial() {
 	openssl x509 -in "$1/$2.crt" -noout -serial | sed 's/^serial=//'
 }
 
+# hub_fpr DIR NAME: hex SHA-256 of the certificate's DER.
+hub_fpr() {
+	openssl x509 -in "$1/$2.crt" -outform DER | sha256sum | cut -d' ' -f1
+}
+
+# hub_seed_device DB ID FACILITY [CERTNAME]: registers a device with its certificate's
+# serial and fingerprint (as kiumctl device add does).
+hub_seed_device() {
+	local c=${4:-$2}
+	"$HELPERS/hub_seed" "$1" device "$2" "$3" "$(hub_serial "$T/pki" "$c")" "$(hub_fpr "$T/pki" "$c")"
+}
+
 # hub_pki DIR: ca, server, foreign CA and device certificates R1 R2 R3 R4 R9, and X1 (foreign CA,
 # CN R1).
 hub_pki() {

@@ -9,7 +9,7 @@
 
 hub_pki "$T/pki" || die "cannot make certificates"
 "$HELPERS/hub_seed" "$T/hub.db" facility NWUK015 "노원 키움센터 15호" || die "seed facility"
-"$HELPERS/hub_seed" "$T/hub.db" device R1 NWUK015 "$(hub_serial "$T/pki" R1)" || die "seed device"
+hub_seed_device "$T/hub.db" R1 NWUK015 >/dev/null || die "seed device"
 TOKEN=$("$HELPERS/hub_seed" "$T/hub.db" token admin) || die "seed token"
 HUB_MAX_CONNS=4 HUB_LOG_FILE=$T/hub-file.log hub_config "$T/hub.conf"
 hub_start "$T/hub.conf"
@@ -110,3 +110,4 @@ check "hub exits after the drain" bash -c "! kill -0 $HUB_PID 2>/dev/null"
 wait "$HUB_PID"
 expect_eq "hub exit status after SIGTERM" "$?" "0"
 check "drain is logged" grep -q 'draining' "$T/hub-file.log"
+check "no sanitizer report" bash -c "! grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer' '$T/hub.log'"

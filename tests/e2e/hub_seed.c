@@ -6,7 +6,7 @@
  *   hub_seed DB child ID NAME FACILITY
  *   hub_seed DB card UIDHEX CHILD
  *   hub_seed DB uncard UIDHEX
- *   hub_seed DB device ID FACILITY [SERIAL]
+ *   hub_seed DB device ID FACILITY SERIAL SHA256   (hex, as kiumctl records them)
  *   hub_seed DB revoke ID
  *   hub_seed DB token ROLE          prints the token secret on stdout
  */
@@ -53,8 +53,8 @@ int main(int argc, char **argv)
 		if (err == 0)
 			err = argc == 5 ? store_card_assign(st, uid, len, argv[4], now)
 					: store_card_deactivate(st, uid, len, now);
-	} else if (strcmp(cmd, "device") == 0 && (argc == 5 || argc == 6)) {
-		err = store_device_add(st, argv[3], argv[4], argc == 6 ? argv[5] : "", "", now);
+	} else if (strcmp(cmd, "device") == 0 && argc == 7) {
+		err = store_device_add(st, argv[3], argv[4], argv[5], argv[6], now);
 	} else if (strcmp(cmd, "revoke") == 0 && argc == 4) {
 		err = store_device_revoke(st, argv[3], now);
 	} else if (strcmp(cmd, "token") == 0 && argc == 4) {
