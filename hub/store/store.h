@@ -218,7 +218,9 @@ struct store_attendance_row {
 
 /* The taps (not rejected records) of a facility whose effective time falls on the Seoul
  * local day `day` (clock_seoul_day), ordered by time then device and seq. The child is the
- * card's holder at the tap's effective time (at its receipt for an uncorrectable time). */
+ * card's holder at the tap's effective time (at its receipt for an uncorrectable time),
+ * else its holder when the hub received the tap (a card assigned just after a reader with a
+ * slow clock saw it). */
 int store_attendance_day(struct store *st, const char *facility, int64_t day,
 			 struct store_attendance_row **out, size_t *n);
 

@@ -160,17 +160,23 @@ int store_attendance_day(struct store *st, const char *facility, int64_t day,
 	*n = 0;
 	if ((r = store_facility_get(st, facility, &f)) < 0)
 		return r;
-	/* The card's holder when the card was tapped: at the tap's effective time, or when
-	 * the hub received it if the reader's time cannot be trusted. (Rows of schema <= 2
-	 * resolved the child at ingest, in taps.child_id.) */
-	s = store_prepare(st, "SELECT t.device_id, t.seq, t.uid, coalesce(t.child_id, c.child_id),"
+	/* The card's holder when the card was tapped: at the tap's effective time (c1; at its
+	 * receipt if that time cannot be trusted), else, for a card assigned moments after a
+	 * reader with a slightly slow clock saw it, the holder when the hub received it (c2).
+	 * (Rows of schema <= 2 resolved the child at ingest, in taps.child_id.) */
+	s = store_prepare(st, "SELECT t.device_id, t.seq, t.uid,"
+			      " coalesce(t.child_id, c1.child_id, c2.child_id),"
 			      " ch.name, t.time_ms, t.wall_ms, t.received_ms, t.time_flag, t.dir,"
 			      " t.result FROM taps t"
-			      " LEFT JOIN cards c ON c.uid = t.uid AND t.child_id IS NULL"
-			      "  AND c.assigned_ms <= iif(t.time_flag = 2, t.received_ms, t.time_ms)"
-			      "  AND (c.removed_ms IS NULL"
-			      "   OR c.removed_ms > iif(t.time_flag = 2, t.received_ms, t.time_ms))"
-			      " LEFT JOIN children ch ON ch.id = coalesce(t.child_id, c.child_id)"
+			      " LEFT JOIN cards c1 ON c1.uid = t.uid AND t.child_id IS NULL"
+			      "  AND c1.assigned_ms <= iif(t.time_flag = 2, t.received_ms, t.time_ms)"
+			      "  AND (c1.removed_ms IS NULL"
+			      "   OR c1.removed_ms > iif(t.time_flag = 2, t.received_ms, t.time_ms))"
+			      " LEFT JOIN cards c2 ON c1.id IS NULL AND t.child_id IS NULL"
+			      "  AND c2.uid = t.uid AND c2.assigned_ms <= t.received_ms"
+			      "  AND (c2.removed_ms IS NULL OR c2.removed_ms > t.received_ms)"
+			      " LEFT JOIN children ch"
+			      "  ON ch.id = coalesce(t.child_id, c1.child_id, c2.child_id)"
 			      " WHERE t.facility = ? AND t.reject IS NULL"
 			      " AND t.time_ms >= ? AND t.time_ms < ?"
 			      " ORDER BY t.time_ms, t.device_id, t.seq");

@@ -325,6 +325,30 @@ TEST(card_holder_at_tap_time)
 	CHECK_EQ_STR(rows[1].child_id, "C002");
 }
 
+/* A card assigned at the hub a few seconds "after" a reader whose clock runs slow saw it:
+ * the tap still belongs to the holder at the time the hub received it. */
+TEST(card_assigned_just_before_upload)
+{
+	static const uint8_t card_c[4] = { 0x04, 0xc1, 0xc2, 0xc3 };
+	struct tap taps[1];
+	struct tap_batch b;
+	struct attendance_result res[1];
+	struct store_attendance_row *rows = NULL;
+	size_t n = 0;
+	uint64_t high = 0;
+
+	CHECK(setup() == 0);
+	CHECK_EQ_INT(store_child_add(st, "C003", "박지민", "NWUK015", 1), 0);
+	CHECK_EQ_INT(store_card_assign(st, card_c, 4, "C003", T0 + 5000), 0);
+	make_batch(&b, taps, 1, 1);
+	memcpy(taps[0].uid, card_c, 4);
+	CHECK_EQ_INT(attendance_ingest(st, DEV, &b, NULL, T0 + 10000, res, &high), 0);
+	CHECK_EQ_INT(store_attendance_day(st, "NWUK015", clock_seoul_day(T0), &rows, &n), 0);
+	harness_defer(free, rows);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_STR(rows[0].child_id, "C003");
+}
+
 /* Group commit: batches of two devices in one transaction; a refused batch in between
  * writes nothing and does not spoil the others; a rolled-back group leaves no trace. */
 TEST(group_commit)
@@ -466,6 +490,7 @@ int main(void)
 	RUN(device_checks);
 	RUN(foreign_card_and_unknown_card);
 	RUN(card_holder_at_tap_time);
+	RUN(card_assigned_just_before_upload);
 	RUN(group_commit);
 	RUN(hostile_json);
 	RUN(thousand_record_batch);
