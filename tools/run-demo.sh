@@ -65,7 +65,7 @@ for c in "${CHILDREN[@]}"; do
 	ctl card assign "$uid" "$id"
 done
 ctl device add "$DEVICE" --facility "$FACILITY" --out "$RUN/reader" >/dev/null
-TOKEN=$(ctl token create --role admin --label demo | grep -o 'kium_[A-Za-z0-9_-]*' | head -1)
+TOKEN=$(ctl token create --role admin --label demo 2>/dev/null | tail -1)
 echo "facility $FACILITY, ${#CHILDREN[@]} children with cards, reader $DEVICE provisioned"
 
 "$BIN/kium-hub" --config "$RUN/hub/kium-hub.conf" >"$RUN/hub.log" 2>&1 &
