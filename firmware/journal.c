@@ -1,5 +1,6 @@
 /* The tap journal on SQLite: see journal.h for its promises. */
 #include "firmware/journal.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#define JOURNAL_SCHEMA 1
+#define JOURNAL_SCHEMA 2
 /* The checkpointer thread folds the WAL back into the database after this many commits, or
  * after a quiet second with any: the WAL stays small and is rewritten in place, so a tap's
  * commit appends to an already allocated file (cheaper fdatasync, no file growth). */
@@ -41,7 +42,7 @@ static const char *const journal_sql[ST_COUNT_] = {
 			 "VALUES (?1, ?2, ?3, ?4)",
 	[ST_CHILD_GET] = "SELECT day, dir FROM child_day WHERE child_id = ?1",
 	[ST_PRUNE] = "DELETE FROM taps WHERE seq IN (SELECT seq FROM taps WHERE seq <= ?1 "
-		     "ORDER BY seq LIMIT ?2)",
+		     "AND seq NOT IN (SELECT seq FROM set_aside) ORDER BY seq LIMIT ?2)",
 	[ST_PENDING] = "SELECT seq, uid, wall_ms, boot_id, mono_ms, clock, dir, result FROM taps "
 		       "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 };
@@ -65,6 +66,9 @@ static const char *const journal_migrations[JOURNAL_SCHEMA] = {
 	"CREATE TABLE child_day ("
 	"  child_id TEXT PRIMARY KEY, day INTEGER NOT NULL, dir TEXT NOT NULL,"
 	"  seq INTEGER NOT NULL);",
+	/* 2: taps the hub refused for their content, kept (never pruned) with its reason. */
+	"CREATE TABLE set_aside (seq INTEGER PRIMARY KEY, reason TEXT NOT NULL,"
+	"  at_ms INTEGER NOT NULL);",
 };
 
 struct journal {
@@ -76,6 +80,7 @@ struct journal {
 	int warn_percent;
 	bool read_only;
 	uint64_t last_seq, acked_seq, rows;
+	uint64_t set_aside;
 	unsigned since_checkpoint;
 
 	/* The checkpointer: its own connection, its own lock. */
@@ -212,6 +217,12 @@ static int journal_load_state(struct journal *j)
 	j->acked_seq = (uint64_t)acked;
 	j->last_seq = (uint64_t)last > j->acked_seq ? (uint64_t)last : j->acked_seq;
 	j->rows = (uint64_t)rows;
+	/* A schema-1 file opened read-only (--dump-journal) has no set_aside table. */
+	j->set_aside = 0;
+	if (journal_query_int(j, "SELECT count(*) FROM sqlite_master WHERE name = 'set_aside'",
+			      &rows) == 0 && rows > 0 &&
+	    journal_query_int(j, "SELECT count(*) FROM set_aside", &rows) == 0)
+		j->set_aside = (uint64_t)rows;
 	return 0;
 }
 
@@ -631,8 +642,33 @@ int journal_usage(struct journal *j, struct journal_usage *u)
 	u->capacity = j->capacity;
 	u->warn = u->pending * 100 >= (uint64_t)j->capacity * (uint64_t)j->warn_percent;
 	u->full = u->pending >= (uint64_t)j->capacity;
+	u->set_aside = j->set_aside;
 	pthread_mutex_unlock(&j->mu);
 	return 0;
+}
+
+int journal_set_aside(struct journal *j, uint64_t seq, const char *reason)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	pthread_mutex_lock(&j->mu);
+	rc = sqlite3_prepare_v2(j->db, "INSERT OR IGNORE INTO set_aside(seq, reason, at_ms) "
+				"SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM taps WHERE seq = ?1)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+		sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, clock_wall_ms());
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		ret = journal_fail(j, rc, "setting a tap aside");
+	else if (sqlite3_changes(j->db) > 0)
+		j->set_aside++;
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->mu);
+	return ret;
 }
 
 int journal_checkpoint(struct journal *j)
@@ -648,10 +684,12 @@ int journal_checkpoint(struct journal *j)
 int journal_dump(struct journal *j, FILE *out)
 {
 	struct tap t;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *aside = NULL;
 	int rc = SQLITE_DONE, ret = 0;
 
 	pthread_mutex_lock(&j->mu);
+	/* A journal of schema 1 opened read-only has no set_aside table: nothing is set aside. */
+	sqlite3_prepare_v2(j->db, "SELECT reason FROM set_aside WHERE seq = ?1", -1, &aside, NULL);
 	st = journal_stmt(j, ST_PENDING);
 	sqlite3_bind_int64(st, 1, 0);
 	sqlite3_bind_int64(st, 2, INT64_MAX);
@@ -665,6 +703,13 @@ int journal_dump(struct journal *j, FILE *out)
 			continue;
 		}
 		o = tap_to_json(&t);
+		if (o && aside) {
+			sqlite3_reset(aside);
+			sqlite3_bind_int64(aside, 1, (sqlite3_int64)t.seq);
+			if (sqlite3_step(aside) == SQLITE_ROW)
+				json_object_set_new(o, "set_aside", json_string(
+					(const char *)sqlite3_column_text(aside, 0)));
+		}
 		s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		if (!s) {
@@ -677,6 +722,7 @@ int journal_dump(struct journal *j, FILE *out)
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = journal_fail(j, rc, "reading taps");
 	sqlite3_reset(st);
+	sqlite3_finalize(aside);
 	pthread_mutex_unlock(&j->mu);
 	return ret;
 }

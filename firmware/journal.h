@@ -77,8 +77,14 @@ struct journal_usage {
 	long capacity;
 	bool warn;           /* pending >= warn_percent of capacity */
 	bool full;           /* pending >= capacity: new taps are refused */
+	uint64_t set_aside;  /* taps the hub refused for their content, kept for staff */
 };
 int journal_usage(struct journal *j, struct journal_usage *u);
+
+/* The hub holds tap seq as rejected (reason: its stable code, e.g. "bad_uid"): the tap is
+ * kept, never pruned, marked with the reason (--dump-journal shows it), and counted. A seq
+ * no longer in the journal is ignored. 0 or negative errno. */
+int journal_set_aside(struct journal *j, uint64_t seq, const char *reason);
 
 /* Folds the WAL into the database file when nothing is in the way (called while idle so that
  * no tap pays for a checkpoint). 0 or negative errno. */

@@ -12,9 +12,11 @@
 #include "firmware/feedback.h"
 #include "firmware/journal.h"
 #include "firmware/kiosk.h"
+#include "firmware/netwatch.h"
 #include "firmware/reader.h"
 #include "firmware/roster.h"
 #include "firmware/tapdesk.h"
+#include "firmware/uplink.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -65,6 +67,13 @@ static const struct config_key reader_keys[] = {
 	{ "hub", "ca", "", "CA certificate that signed the hub's device certificate" },
 	{ "hub", "cert", "", "this reader's client certificate (CN = device id)" },
 	{ "hub", "key", "", "this reader's private key" },
+	{ "hub", "batch", "100", "taps in one upload (at most 1000)" },
+	{ "hub", "connect_timeout_ms", "5000", "TCP and TLS handshake to the hub" },
+	{ "hub", "timeout_ms", "15000", "one whole request to the hub" },
+	{ "hub", "backoff_min_ms", "500", "first wait after the hub could not be reached (doubles)" },
+	{ "hub", "backoff_max_ms", "60000", "longest wait between tries; also the wait after a refusal" },
+	{ "hub", "status_interval_ms", "60000", "heartbeat (queue depth, clock state) to the hub" },
+	{ "hub", "roster_interval_ms", "300000", "roster delta from the hub" },
 	{ "log", "level", "info", "error, warning, notice, info or debug" },
 	{ "log", "file", "", "log file (reopened on SIGHUP); empty for stderr" },
 	{ NULL, NULL, NULL, NULL },
@@ -136,12 +145,112 @@ struct main_ctx {
 	struct kiosk *kiosk;
 	const char *roster_path;
 	const char *log_file;
+	/* The uplink, with its own roster connection: a roster update never blocks a lookup. */
+	struct uplink *uplink;
+	struct roster *up_roster;
+	int netwatch;
+	bool shown_offline;
+	unsigned shown_waiting;
 };
+
+static int main_roster_apply(void *ctx, const json_t *delta)
+{
+	return roster_apply_hub(ctx, delta);
+}
+
+static int64_t main_roster_version(void *ctx)
+{
+	size_t cards;
+	int64_t version;
+
+	return roster_stats(ctx, &cards, &version) == 0 && version > 0 ? version : 0;
+}
+
+static void main_rejected(void *ctx, uint64_t seq, const char *reason)
+{
+	journal_set_aside(ctx, seq, reason);
+}
+
+/* Starts the uplink when [hub] url is set. A reader without a hub still records every tap.
+ * The journal handle is shared with the tap loop (it is locked per call, and the
+ * acknowledged mark must be one in-memory truth for pruning and for the kiosk). */
+static int main_uplink_start(struct main_ctx *m, const char *facility)
+{
+	struct uplink_config uc = { 0 };
+	long v[7];
+
+	uc.transport.url = config_get(m->cfg, "hub", "url");
+	if (!uc.transport.url || !*uc.transport.url) {
+		log_notice("no [hub] url: taps are kept in the journal only");
+		return 0;
+	}
+	uc.transport.ca = config_require(m->cfg, "hub", "ca");
+	uc.transport.cert = config_require(m->cfg, "hub", "cert");
+	uc.transport.key = config_require(m->cfg, "hub", "key");
+	if (!uc.transport.ca || !uc.transport.cert || !uc.transport.key ||
+	    config_get_int(m->cfg, "hub", "batch", 0, 1, TAP_BATCH_MAX, &v[0]) < 0 ||
+	    config_get_int(m->cfg, "hub", "connect_timeout_ms", 0, 100, 600000, &v[1]) < 0 ||
+	    config_get_int(m->cfg, "hub", "timeout_ms", 0, 100, 600000, &v[2]) < 0 ||
+	    config_get_int(m->cfg, "hub", "backoff_min_ms", 0, 10, 3600000, &v[3]) < 0 ||
+	    config_get_int(m->cfg, "hub", "backoff_max_ms", 0, 10, 86400000, &v[4]) < 0 ||
+	    config_get_int(m->cfg, "hub", "status_interval_ms", 0, 100, 86400000, &v[5]) < 0 ||
+	    config_get_int(m->cfg, "hub", "roster_interval_ms", 0, 100, 86400000, &v[6]) < 0)
+		return -EINVAL;
+	uc.batch_max = v[0];
+	uc.transport.connect_timeout_ms = v[1];
+	uc.transport.timeout_ms = v[2];
+	uc.backoff_min_ms = v[3];
+	uc.backoff_max_ms = v[4];
+	uc.status_interval_ms = v[5];
+	uc.roster_interval_ms = v[6];
+	if (roster_open(config_get(m->cfg, "roster", "cache"), facility, &m->up_roster) < 0)
+		return -EIO;
+	uc.ops = &uplink_curl_ops;
+	uc.journal = m->journal;
+	uc.device_id = config_get(m->cfg, "device", "id");
+	uc.version = KIUM_VERSION;
+	uc.roster_apply = main_roster_apply;
+	uc.roster_version = main_roster_version;
+	uc.roster_ctx = m->up_roster;
+	uc.on_rejected = main_rejected;
+	uc.rejected_ctx = m->journal;
+	if (uplink_start(&uc, &m->uplink) < 0) {
+		log_err("the uplink to %s cannot start", uc.transport.url);
+		return -EIO;
+	}
+	m->netwatch = netwatch_open();
+	log_notice("uplink to %s started", uc.transport.url);
+	return 0;
+}
+
+/* The offline badge follows the uplink: shown while the hub cannot be reached. */
+static void main_uplink_idle(struct main_ctx *m, bool had_card)
+{
+	struct uplink_state st;
+	bool offline;
+
+	if (!m->uplink)
+		return;
+	if (had_card)
+		uplink_kick(m->uplink);
+	if (netwatch_changed(m->netwatch)) {
+		log_info("network changed: trying the hub now");
+		uplink_network_changed(m->uplink);
+	}
+	uplink_get_state(m->uplink, &st);
+	offline = !st.online;
+	if (offline != m->shown_offline || (unsigned)st.pending != m->shown_waiting) {
+		m->shown_offline = offline;
+		m->shown_waiting = (unsigned)st.pending;
+		kiosk_set_offline(m->kiosk, offline, (unsigned)st.pending);
+	}
+}
 
 static void main_idle(void *user, bool had_card)
 {
 	struct main_ctx *m = user;
-	(void)had_card;
+
+	main_uplink_idle(m, had_card);
 	kiosk_tick(m->kiosk);
 	if (main_hup) {
 		main_hup = 0;
@@ -169,7 +278,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = NULL, *board = NULL, *s;
-	struct main_ctx m = { 0 };
+	struct main_ctx m = { .netwatch = -1 };
 	struct journal_options jo = { 0 };
 	struct feedback_config fc = { 0 };
 	struct kiosk_config kc = { 0 };
@@ -339,6 +448,9 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	m.shown_offline = true;
+	if (main_uplink_start(&m, tc.facility) < 0)
+		goto out;
 	tapdesk_init(&desk, &tc, m.journal, m.roster, fb, m.kiosk);
 	{
 		struct journal_usage u;
@@ -353,6 +465,9 @@ int main(int argc, char **argv)
 	log_notice("stopping");
 	ret = 0;
 out:
+	uplink_stop(m.uplink);
+	netwatch_close(m.netwatch);
+	roster_close(m.up_roster);
 	kiosk_close(m.kiosk);
 	feedback_close(fb);
 	roster_close(m.roster);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -463,6 +464,123 @@ out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(meta);
 	free(buf);
+	return ret;
+}
+
+/* One card of a hub delta, checked; 0 or -EINVAL with why set. */
+static int roster_hub_card(const json_t *c, struct roster_entry *e, const char **why)
+{
+	const char *h = json_string_value(json_object_get(c, "uidhash"));
+	const char *id = json_string_value(json_object_get(c, "child"));
+	const char *name = json_string_value(json_object_get(c, "display"));
+
+	if (!h || strlen(h) != UIDHASH_HEX_LEN || !roster_is_hex(h, UIDHASH_HEX_LEN)) {
+		*why = "a card's uidhash is not 32 hex digits";
+		return -EINVAL;
+	}
+	if (!id || !roster_child_id_valid(id, strlen(id))) {
+		*why = "a card's child id is not valid";
+		return -EINVAL;
+	}
+	if (!name || !roster_name_valid(name, strlen(name))) {
+		*why = "a card's name is not valid UTF-8 text";
+		return -EINVAL;
+	}
+	memset(e, 0, sizeof(*e));
+	snprintf(e->uidhash, sizeof(e->uidhash), "%s", h);
+	snprintf(e->child_id, sizeof(e->child_id), "%s", id);
+	roster_mask_name(name, e->name, sizeof(e->name));
+	return 0;
+}
+
+int roster_apply_hub(struct roster *r, const json_t *delta)
+{
+	const json_t *cards = json_object_get(delta, "cards");
+	const json_t *removed = json_object_get(delta, "removed");
+	const json_t *v = json_object_get(delta, "version"), *c;
+	const char *fac = json_string_value(json_object_get(delta, "facility"));
+	const char *why = NULL;
+	sqlite3_stmt *ins = NULL, *del = NULL, *meta = NULL;
+	struct roster_entry e;
+	bool full = json_is_true(json_object_get(delta, "full"));
+	size_t i;
+	int rc, ret = -EINVAL;
+
+	if (!json_is_object(delta) || !json_is_array(cards) || !json_is_array(removed) ||
+	    !json_is_integer(v) || json_integer_value(v) < 0) {
+		why = "not a roster delta (version, cards, removed)";
+		goto refuse;
+	}
+	if (!fac || strcmp(fac, r->facility) != 0) {
+		why = "the roster is for another facility";
+		goto refuse;
+	}
+	if (json_array_size(cards) > ROSTER_ENTRIES_MAX || json_array_size(removed) > ROSTER_ENTRIES_MAX) {
+		why = "too many cards";
+		goto refuse;
+	}
+	/* Check everything before touching the cache. */
+	json_array_foreach(cards, i, c)
+		if (roster_hub_card(c, &e, &why) < 0)
+			goto refuse;
+	json_array_foreach(removed, i, c) {
+		const char *h = json_string_value(c);
+
+		if (!h || strlen(h) != UIDHASH_HEX_LEN || !roster_is_hex(h, UIDHASH_HEX_LEN)) {
+			why = "a removed uidhash is not 32 hex digits";
+			goto refuse;
+		}
+	}
+
+	rc = sqlite3_exec(r->db, full ? "BEGIN IMMEDIATE; DELETE FROM roster;" : "BEGIN IMMEDIATE;",
+			  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO roster(uidhash, child_id, "
+					"name) VALUES (?1, ?2, ?3)", -1, &ins, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(r->db, "DELETE FROM roster WHERE uidhash = ?1", -1, &del, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO roster_meta(k, v) "
+					"VALUES ('version', ?1)", -1, &meta, NULL);
+	if (rc != SQLITE_OK) {
+		ret = roster_sqlerr(r, rc, "cannot start the hub roster update");
+		goto rollback;
+	}
+	json_array_foreach(removed, i, c) {
+		sqlite3_reset(del);
+		sqlite3_bind_text(del, 1, json_string_value(c), -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			ret = roster_sqlerr(r, SQLITE_IOERR, "cannot remove a card");
+			goto rollback;
+		}
+	}
+	json_array_foreach(cards, i, c) {
+		roster_hub_card(c, &e, &why);
+		if (roster_store(ins, &e) < 0) {
+			ret = roster_sqlerr(r, SQLITE_IOERR, "cannot store a card");
+			goto rollback;
+		}
+	}
+	sqlite3_bind_int64(meta, 1, json_integer_value(v));
+	if (sqlite3_step(meta) != SQLITE_DONE ||
+	    (rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+		ret = roster_sqlerr(r, SQLITE_IOERR, "cannot store the hub roster");
+		goto rollback;
+	}
+	log_info("roster: hub version %lld (%s: %zu cards, %zu removed)",
+		 (long long)json_integer_value(v), full ? "full" : "delta", json_array_size(cards),
+		 json_array_size(removed));
+	ret = 0;
+	goto out;
+refuse:
+	log_err("roster: refusing the hub's roster: %s; keeping the cached roster", why);
+	return -EINVAL;
+rollback:
+	sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
+	sqlite3_finalize(meta);
 	return ret;
 }
 

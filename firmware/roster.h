@@ -69,6 +69,16 @@ void roster_close(struct roster *r);
  * after logging "roster file PATH:LINE: why" (the cache is left as it was). */
 int roster_import_file(struct roster *r, const char *path);
 
+/* Applies a roster delta from the hub, as GET /api/v1/device/roster answers it:
+ *   {"facility":"NWUK015","version":V,"full":bool,
+ *    "cards":[{"uidhash":H,"child":ID,"display":"김*수"},...],"removed":[H,...]}
+ * in one transaction: full replaces the cache, otherwise cards are upserted and removed
+ * hashes deleted; the version is stored. Every field is checked first (facility, hashes,
+ * child ids, names; names not yet masked are masked); a bad delta changes nothing and
+ * returns -EINVAL after logging why. */
+struct json_t;
+int roster_apply_hub(struct roster *r, const struct json_t *delta);
+
 /* 1 and *out when the hash is an active card, 0 when unknown, negative errno on error. */
 int roster_lookup(struct roster *r, const char *uidhash, struct roster_entry *out);
 /* Number of cards cached and the roster version (-1: none). */

@@ -142,6 +142,7 @@ static void on_rejected(void *ctx, uint64_t seq, const char *reason)
 	(void)ctx;
 	rejected_seq = seq;
 	snprintf(rejected_reason, sizeof(rejected_reason), "%s", reason);
+	journal_set_aside(jr, seq, reason); /* as kium-reader does */
 }
 
 static void teardown(void *arg)
@@ -329,6 +330,20 @@ TEST(uplink_sets_aside_a_rejected_record_and_goes_on)
 	uplink_get_state(u, &st);
 	CHECK_EQ_INT(st.rejected, 1);
 	CHECK_EQ_INT(st.pending, 0);
+	{
+		struct journal_usage ju;
+		char buf[8192];
+		FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+		CHECK_EQ_INT(journal_usage(jr, &ju), 0);
+		CHECK_EQ_INT(ju.set_aside, 1);
+		CHECK(f != NULL);
+		CHECK_EQ_INT(journal_dump(jr, f), 0);
+		fclose(f);
+		buf[sizeof(buf) - 1] = '\0';
+		CHECK(strstr(buf, "\"seq\":7,") != NULL);
+		CHECK(strstr(buf, "\"set_aside\":\"bad_uid\"") != NULL);
+	}
 }
 
 TEST(uplink_halves_batches_on_413)
