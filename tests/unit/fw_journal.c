@@ -275,7 +275,11 @@ static void *uplink_thread(void *arg)
 	struct tap batch[16];
 	size_t n = 0;
 
-	while (!u->done || n) {
+	for (;;) {
+		/* Read "done" before looking: taps appended after an empty look are still
+		 * drained by the next round. */
+		int last_round = u->done;
+
 		if (journal_pending(u->j, 0, batch, 16, &n) < 0) {
 			u->errors++;
 			break;
@@ -285,6 +289,8 @@ static void *uplink_thread(void *arg)
 				u->errors++;
 		if (n && journal_ack(u->j, batch[n - 1].seq) == 0)
 			u->acked = batch[n - 1].seq;
+		if (last_round && n == 0)
+			break;
 	}
 	return NULL;
 }
