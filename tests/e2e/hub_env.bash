@@ -92,6 +92,7 @@ silent_after_s = ${HUB_SILENT_S:-600}
 cert = $T/pki/server.crt
 key = $T/pki/server.key
 client_ca = $T/pki/ca.crt
+${HUB_CRL:+crl = $HUB_CRL}
 
 [store]
 path = $T/hub.db

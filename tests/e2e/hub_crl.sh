@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The certificate revocation list: with [tls] crl set, a device certificate the CA revoked
+# is refused once the hub reloads the CRL on SIGHUP (new connections fail verification and
+# device routes answer 403 certificate_not_trusted), while other devices go on. A CRL file
+# that does not parse is refused at SIGHUP and the previous one stays in force.
+# timeout: 60
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/hub_env.bash"
+
+hub_pki "$T/pki" || die "certificates"
+"$HELPERS/hub_seed" "$T/hub.db" facility NWUK015 "노원 키움센터 15호" >/dev/null || die "seed"
+for d in R1 R2; do hub_seed_device "$T/hub.db" $d NWUK015 >/dev/null || die "seed $d"; done
+# A minimal openssl CA database around the test CA, to issue CRLs.
+mkdir -p "$T/ca"
+: >"$T/ca/index.txt"
+echo 01 >"$T/ca/crlnumber"
+cat >"$T/ca/ca.cnf" <<EOC
+[ca]
+default_ca = test
+[test]
+database = $T/ca/index.txt
+crlnumber = $T/ca/crlnumber
+certificate = $T/pki/ca.crt
+private_key = $T/pki/ca.key
+default_md = sha256
+default_crl_days = 7
+EOC
+gencrl() { openssl ca -config "$T/ca/ca.cnf" -gencrl -out "$T/crl.pem" 2>/dev/null; }
+gencrl || die "cannot make a CRL"
+HUB_CRL=$T/crl.pem hub_config "$T/hub.conf"
+hub_start "$T/hub.conf"
+
+expect_eq "R1 admitted under an empty CRL" "$(status_of dcurl R1 "$URL/api/v1/device/roster")" "200"
+openssl ca -config "$T/ca/ca.cnf" -revoke "$T/pki/R1.crt" >/dev/null 2>&1 || die "revoke"
+gencrl || die "gencrl"
+expect_eq "before SIGHUP the old CRL is in force" "$(status_of dcurl R1 "$URL/api/v1/device/roster")" "200"
+kill -HUP "$HUB_PID"
+wait_for 5 grep -q 'reloaded CRL' "$T/hub.log"
+body=$(dcurl R1 "$URL/api/v1/device/roster")
+expect_eq "after SIGHUP the revoked certificate is refused" "$(json_get "$body" 'j["error"]["code"]')" "certificate_not_trusted"
+expect_eq "other devices go on" "$(status_of dcurl R2 "$URL/api/v1/device/roster")" "200"
+echo garbage >"$T/crl.pem"
+kill -HUP "$HUB_PID"
+wait_for 5 grep -q 'cannot load CRL' "$T/hub.log"
+check "a broken CRL is reported" grep -q 'cannot load CRL' "$T/hub.log"
+expect_eq "and the previous CRL stays in force" "$(status_of dcurl R1 "$URL/api/v1/device/roster")" "403"
+expect_eq "hub still serves" "$(status_of hcurl "$URL/healthz")" "200"
