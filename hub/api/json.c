@@ -3,6 +3,7 @@
  * message, Korean first, then English.
  */
 #include "hub/api/api.h"
+#include "hub/api/portal.h"
 
 #include "common/log.h"
 
@@ -43,6 +44,8 @@ static const char *api_error_message(const char *code)
 	for (size_t i = 0; i < sizeof(api_errors) / sizeof(api_errors[0]); i++)
 		if (strcmp(api_errors[i].code, code) == 0)
 			return api_errors[i].message;
+	if (api_portal_error_message(code))
+		return api_portal_error_message(code);
 	return "오류 / Error";
 }
 

@@ -5,6 +5,7 @@
  * document will be checked against it.
  */
 #include "hub/api/api.h"
+#include "hub/api/portal.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -30,6 +31,52 @@ const struct api_route api_routes[] = {
 	  "Readers with last-seen, status and whether they went silent" },
 	{ "GET", "/api/v1/facilities/{code}/attendance", AUTH_ROLE_ADMIN, api_admin_attendance,
 	  "A facility's taps of one Seoul day (?date=YYYY-MM-DD)" },
+	/* ---- portal (issue 5): hub/api/portal_*.c ---- */
+	{ "POST", "/api/v1/session", AUTH_PUBLIC, api_portal_login,
+	  "Log in with id and password: session cookie and CSRF token" },
+	{ "GET", "/api/v1/session", AUTH_STAFF | AUTH_ROLE_PARENT, api_portal_session_get,
+	  "The logged-in account, its roles and the CSRF token" },
+	{ "DELETE", "/api/v1/session", AUTH_STAFF | AUTH_ROLE_PARENT, api_portal_logout,
+	  "Log out" },
+	{ "POST", "/api/v1/signup/district", AUTH_PUBLIC, api_portal_signup_district,
+	  "A district officer signs up (pending until a city officer approves)" },
+	{ "POST", "/api/v1/signup/parent", AUTH_PUBLIC, api_portal_signup_parent,
+	  "A parent (member) signs up" },
+	{ "POST", "/api/v1/password-reset", AUTH_PUBLIC, api_portal_reset_request,
+	  "Ask for a password reset token (sent through the notification outbox)" },
+	{ "POST", "/api/v1/password-reset/confirm", AUTH_PUBLIC, api_portal_reset_confirm,
+	  "Set a new password with a reset token (also unlocks)" },
+	{ "POST", "/api/v1/id-lookup", AUTH_PUBLIC, api_portal_id_lookup,
+	  "Send the ids of a name and phone number through the notification outbox" },
+	{ "GET", "/api/v1/roles", AUTH_STAFF, api_portal_roles,
+	  "The portal's roles with their Korean names" },
+	{ "GET", "/api/v1/accounts", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT, api_portal_accounts,
+	  "Accounts in scope (?state=pending&district=NW)" },
+	{ "GET", "/api/v1/accounts/{id}", AUTH_STAFF | AUTH_ROLE_PARENT, api_portal_account_get,
+	  "One account in scope, with its roles" },
+	{ "POST", "/api/v1/accounts/{id}/approval", AUTH_CITYWIDE, api_portal_approval,
+	  "Approve, hold or reject an account, with a reason" },
+	{ "GET", "/api/v1/accounts/{id}/approvals", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_portal_approvals, "An account's approval history" },
+	{ "PUT", "/api/v1/accounts/{id}/roles", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_portal_roles_set, "Replace an account's roles" },
+	{ "POST", "/api/v1/roles/bulk", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT, api_portal_roles_bulk,
+	  "Grant one role to many accounts (all or none)" },
+	{ "POST", "/api/v1/accounts/{id}/unlock", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_portal_unlock, "Unlock an account locked by failed logins" },
+	{ "POST", "/api/v1/facilities/{code}/accounts", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_portal_staff_create, "Create a staff account with the next id of the facility" },
+	{ "GET", "/api/v1/facilities/{code}/accounts", AUTH_STAFF, api_portal_staff_list,
+	  "A facility's staff accounts" },
+	{ "GET", "/api/v1/audit", AUTH_CITYWIDE, api_portal_audit,
+	  "The audit log, newest first (?actor&action&target&from&to&before&limit)" },
+	{ "GET", "/api/v1/children/{id}", AUTH_STAFF | AUTH_ROLE_PARENT, api_portal_child_get,
+	  "A child's record (every read is audited)" },
+	{ "POST", "/api/v1/children/{id}/guardians", AUTH_ROLE_PARENT,
+	  api_portal_guardian_request, "A parent asks to be linked to a child" },
+	{ "POST", "/api/v1/children/{id}/guardians/{account}/confirm",
+	  AUTH_CITYWIDE | AUTH_ROLE_DISTRICT | AUTH_ROLE_CENTER, api_portal_guardian_confirm,
+	  "The child's center confirms a guardian link" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
@@ -167,9 +214,15 @@ static bool api_admit(struct api_call *call, const struct api_route *r,
 		return true;
 	if (want & AUTH_ROLE_DEVICE)
 		dev = auth_device(api->opts.store, peer, &call->id);
-	if (!(call->id.roles & want) && (want & ~AUTH_ROLE_DEVICE))
-		tok = auth_bearer(api->opts.store,
-				  http_request_header(call->req, "Authorization"), &call->id);
+	if (!(call->id.roles & want) && (want & ~AUTH_ROLE_DEVICE)) {
+		const char *authz = http_request_header(call->req, "Authorization");
+		int s = authz ? 0 : api_session_admit(call); /* portal session cookie */
+
+		if (s < 0)
+			return false;
+		if (s == 0)
+			tok = auth_bearer(api->opts.store, authz, &call->id);
+	}
 	if (call->id.roles & want)
 		return true;
 	if (dev == AUTH_STORE || tok == AUTH_STORE)
@@ -219,6 +272,8 @@ void api_handle(void *arg, const struct http_request *req, const struct tls_peer
 	} else if (api_admit(&call, r, peer)) {
 		r->fn(&call);
 	}
+	if (r)
+		api_portal_after(&call, r);
 	api_metrics_count(api->metrics, idx, reply->status);
 	log_debug("api: %s %s %d %s", req->method_name, req->path, reply->status, remote);
 }

@@ -31,7 +31,14 @@ enum auth_role {
 	AUTH_ROLE_DISTRICT = 1u << 4, /* 구관리자 (accounts, later) */
 	AUTH_ROLE_CENTER = 1u << 5,   /* 센터관리자 (accounts, later) */
 	AUTH_ROLE_PARENT = 1u << 6,   /* 보호자 (accounts, later) */
+	AUTH_ROLE_DEVELOPER = 1u << 7,   /* 개발자권한 (portal accounts) */
+	AUTH_ROLE_COORDINATOR = 1u << 8, /* 보육반장, childcare coordinator (portal accounts) */
 };
+
+/* Portal roles that see everything (scope "city"). */
+#define AUTH_CITYWIDE (AUTH_ROLE_CITY | AUTH_ROLE_ADMIN | AUTH_ROLE_DEVELOPER)
+/* Every staff role of the portal. */
+#define AUTH_STAFF (AUTH_CITYWIDE | AUTH_ROLE_DISTRICT | AUTH_ROLE_CENTER | AUTH_ROLE_COORDINATOR)
 
 /* A route admitting AUTH_PUBLIC needs no identity at all. */
 #define AUTH_PUBLIC 0u
@@ -55,6 +62,15 @@ struct auth_identity {
 	char facility[16];                /* AUTH_ROLE_DEVICE: the device's facility */
 	int64_t device_last_seen_ms;
 	int64_t token_id;                 /* token roles: the token's id (for audit logs) */
+	/* Portal sessions (hub/auth/session.c): the account and its scope. For a center
+	 * account, `facility` above is its facility. */
+	bool session;                     /* from a session cookie: CSRF applies */
+	char account[32];                 /* the account id */
+	char district[4];                 /* DISTRICT, CENTER, COORDINATOR: the district code */
+	unsigned ftypes;                  /* facility types (1 << enum org_type) the district
+					   * and center roles cover; 0 when none given */
+	char csrf[64];                    /* the session's CSRF token */
+	uint8_t session_hash[32];
 };
 
 /* The role bit of a token's role name ("admin", "metrics", ...); 0 when unknown. */

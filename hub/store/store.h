@@ -248,4 +248,159 @@ int store_token_verify(struct store *st, const char *secret, int64_t *id, char *
 int store_token_revoke(struct store *st, int64_t id, int64_t now_ms);
 int store_token_list(struct store *st, struct store_token **out, size_t *n);
 
+/* ==== portal accounts, sessions, one-time tokens, outbox, audit (issue 5; store_accounts.c,
+ * store_audit.c) ================================================================== */
+#define STORE_ACCOUNT_ID_MAX 32   /* 4..20 of [A-Za-z0-9_], with NUL */
+#define STORE_PWHASH_MAX 160      /* an Argon2id encoded hash (crypto_pwhash_STRBYTES) */
+#define STORE_EMAIL_MAX 256
+#define STORE_PHONE_MAX 24
+#define STORE_HASH_BYTES 32       /* BLAKE2b-256 of a session id or one-time token */
+
+/* Approval states of an account: "pending" (승인대기), "hold" (승인보류), "approved"
+ * (승인완료), "rejected" (반려). Only approved accounts may log in. */
+struct store_account {
+	char id[STORE_ACCOUNT_ID_MAX];
+	char name[STORE_NAME_MAX];
+	char duty[STORE_SHORT_MAX];          /* 담당업무: a facility type code, or "" */
+	char district[STORE_SHORT_MAX];      /* "NW", or "" (city, parents) */
+	char facility[STORE_FACILITY_CODE_MAX]; /* staff accounts: their facility, or "" */
+	char phone[STORE_PHONE_MAX];         /* mobile, digits only, "" when none; unique */
+	char office_phone[STORE_PHONE_MAX];  /* 전화번호: digits only, "" when none */
+	char email[STORE_EMAIL_MAX];
+	char state[STORE_SHORT_MAX];
+	char pw_hash[STORE_PWHASH_MAX];      /* never logged, never sent */
+	bool enabled;
+	int failed;                          /* consecutive login failures */
+	int64_t locked_ms;                   /* 0 when not locked */
+	int64_t created_ms, changed_ms, last_login_ms;
+	char created_by[STORE_ACCOUNT_ID_MAX];
+};
+
+struct store_role {
+	char role[STORE_SHORT_MAX];          /* "city", "district", "center", ... */
+	char type[STORE_SHORT_MAX];          /* facility type code, or "" */
+};
+
+struct store_account_filter {
+	const char *district;   /* NULL: any */
+	const char *facility;   /* NULL: any */
+	const char *state;      /* NULL: any */
+	bool staff_only;        /* only accounts bound to a facility */
+};
+
+struct store_approval {
+	char from[STORE_SHORT_MAX], to[STORE_SHORT_MAX];
+	char actor[STORE_ACCOUNT_ID_MAX];
+	char reason[STORE_NAME_MAX * 4];
+	int64_t at_ms;
+};
+
+/* -EEXIST when the id (or the phone number) is taken; -ENOENT unknown facility. Writes the
+ * first approval-history row ("" -> state) in the same transaction. */
+int store_account_add(struct store *st, const struct store_account *a, const char *actor,
+		      int64_t now_ms);
+int store_account_get(struct store *st, const char *id, struct store_account *out);
+/* Ordered by id; pw_hash is not filled. Caller frees *out. */
+int store_account_list(struct store *st, const struct store_account_filter *f,
+		       struct store_account **out, size_t *n);
+/* The ids of approved accounts with this name and phone (id lookup). Caller frees. */
+int store_account_find(struct store *st, const char *name, const char *phone,
+		       struct store_account **out, size_t *n);
+/* The next free number of a facility's staff ids (1 + the highest used), 1..999;
+ * -ENOSPC when 999 is used. */
+int store_account_next_number(struct store *st, const char *facility, int *number);
+/* Moves the approval state and records (from, to, reason, actor, now) in the history, in
+ * one transaction. -ENOENT unknown account. */
+int store_account_set_state(struct store *st, const char *id, const char *to,
+			    const char *reason, const char *actor, int64_t now_ms);
+int store_account_history(struct store *st, const char *id, struct store_approval **out,
+			  size_t *n);
+int store_account_roles(struct store *st, const char *id, struct store_role **out, size_t *n);
+/* Replaces the account's roles. */
+int store_account_roles_set(struct store *st, const char *id, const struct store_role *roles,
+			    size_t n, const char *actor, int64_t now_ms);
+/* Adds one role to each account, all or none (-ENOENT names no account). */
+int store_account_roles_add(struct store *st, const char *const *ids, size_t n,
+			    const struct store_role *role, const char *actor, int64_t now_ms);
+/* A failed login: counts it and locks the account at max failures; *locked tells. */
+int store_account_login_failed(struct store *st, const char *id, int max, int64_t now_ms,
+			       bool *locked);
+int store_account_login_ok(struct store *st, const char *id, int64_t now_ms);
+/* Clears the lock and the failure count. */
+int store_account_unlock(struct store *st, const char *id, const char *actor, int64_t now_ms);
+/* Sets a new hash, clears lock and failures, ends the account's sessions. */
+int store_account_set_password(struct store *st, const char *id, const char *pw_hash,
+			       int64_t now_ms);
+
+/* Sessions: the store keeps BLAKE2b(session id), never the id. */
+struct store_session {
+	char account[STORE_ACCOUNT_ID_MAX];
+	char csrf[64];
+	int64_t created_ms, last_ms;
+};
+int store_session_create(struct store *st, const uint8_t hash[STORE_HASH_BYTES],
+			 const char *account, const char *csrf, const char *remote,
+			 int64_t now_ms);
+int store_session_get(struct store *st, const uint8_t hash[STORE_HASH_BYTES],
+		      struct store_session *out);
+int store_session_touch(struct store *st, const uint8_t hash[STORE_HASH_BYTES], int64_t now_ms);
+int store_session_delete(struct store *st, const uint8_t hash[STORE_HASH_BYTES]);
+
+/* One-time tokens (purpose "password_reset"), stored hashed, and the notification outbox:
+ * the token row and its message are written in one transaction. params is a JSON object. */
+int store_otp_create(struct store *st, const uint8_t hash[STORE_HASH_BYTES],
+		     const char *account, const char *purpose, int64_t expires_ms,
+		     const char *recipient, const char *template_code, const char *params,
+		     int64_t now_ms);
+/* Marks an unexpired, unused token of that purpose used and names its account; -EACCES for
+ * anything else, without saying which. */
+int store_otp_consume(struct store *st, const uint8_t hash[STORE_HASH_BYTES],
+		      const char *purpose, int64_t now_ms, char *account, size_t account_len);
+
+struct store_outbox_msg {
+	int64_t id;
+	char recipient[STORE_EMAIL_MAX];
+	char template_code[STORE_SHORT_MAX];
+	char *params;                        /* JSON text; freed by store_outbox_free */
+	char state[STORE_SHORT_MAX];         /* "pending" until a provider sends it */
+	int64_t created_ms;
+};
+int store_outbox_add(struct store *st, const char *recipient, const char *template_code,
+		     const char *params, int64_t now_ms);
+/* Messages with id > after_id, oldest first. Free with store_outbox_free. */
+int store_outbox_list(struct store *st, int64_t after_id, struct store_outbox_msg **out,
+		      size_t *n);
+void store_outbox_free(struct store_outbox_msg *m, size_t n);
+
+/* Guardian-child links: a parent asks, the child's center confirms. */
+int store_guardian_request(struct store *st, const char *parent, const char *child,
+			   int64_t now_ms);
+int store_guardian_confirm(struct store *st, const char *parent, const char *child,
+			   const char *actor, int64_t now_ms);
+/* 0 when confirmed, -ENOENT otherwise. */
+int store_guardian_linked(struct store *st, const char *parent, const char *child);
+
+/* Audit log (store_audit.c). */
+struct store_audit {
+	int64_t id;
+	int64_t at_ms;
+	char actor[STORE_ACCOUNT_ID_MAX];    /* account id, "token:N", or "" (anonymous) */
+	char role[STORE_NAME_MAX];           /* the actor's roles, as names */
+	char action[STORE_NAME_MAX];         /* "POST /api/v1/accounts/{id}/approval", "child.read" */
+	char target[STORE_NAME_MAX];
+	char remote[64];                     /* the client's address */
+	int status;                          /* the HTTP status answered */
+};
+struct store_audit_filter {
+	const char *actor, *action, *target; /* NULL: any; action matches as a prefix */
+	int64_t from_ms, to_ms;              /* 0: open */
+	int64_t before_id;                   /* paging: rows with id < before_id; 0: newest */
+	size_t limit;                        /* 1..500 */
+};
+int store_audit_add(struct store *st, const struct store_audit *a);
+/* Newest first. Caller frees. */
+int store_audit_list(struct store *st, const struct store_audit_filter *f,
+		     struct store_audit **out, size_t *n);
+/* ==== end of portal accounts ==================================================== */
+
 #endif

@@ -51,6 +51,50 @@ static const char *const migrations[] = {
 	"ALTER TABLE taps ADD COLUMN batch_mono_ms INTEGER;",
 	/* 3: a tap's child is found at read time from the assignment valid at the tap. */
 	"CREATE INDEX cards_uid_assigned ON cards(uid, assigned_ms);",
+	/* 4 (portal, issue 5): accounts, roles, approval history, sessions, one-time tokens,
+	 * notification outbox, guardian links, audit log. */
+	"CREATE TABLE accounts ("
+	" id TEXT PRIMARY KEY, name TEXT NOT NULL, duty TEXT NOT NULL DEFAULT '',"
+	" district TEXT NOT NULL DEFAULT '', facility TEXT REFERENCES facilities(code),"
+	" phone TEXT, office_phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',"
+	" state TEXT NOT NULL,"
+	" pw_hash TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+	" failed INTEGER NOT NULL DEFAULT 0, locked_ms INTEGER, created_ms INTEGER NOT NULL,"
+	" created_by TEXT NOT NULL DEFAULT '', changed_ms INTEGER NOT NULL,"
+	" last_login_ms INTEGER);"
+	"CREATE UNIQUE INDEX accounts_phone ON accounts(phone) WHERE phone IS NOT NULL;"
+	"CREATE INDEX accounts_district ON accounts(district);"
+	"CREATE INDEX accounts_facility ON accounts(facility);"
+	"CREATE TABLE account_roles ("
+	" account TEXT NOT NULL REFERENCES accounts(id), role TEXT NOT NULL,"
+	" type TEXT NOT NULL DEFAULT '', granted_ms INTEGER NOT NULL,"
+	" granted_by TEXT NOT NULL DEFAULT '', PRIMARY KEY (account, role, type)) WITHOUT ROWID;"
+	"CREATE TABLE account_approvals ("
+	" id INTEGER PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),"
+	" from_state TEXT NOT NULL, to_state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+	" actor TEXT NOT NULL DEFAULT '', at_ms INTEGER NOT NULL);"
+	"CREATE INDEX account_approvals_account ON account_approvals(account, id);"
+	"CREATE TABLE sessions ("
+	" hash BLOB PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),"
+	" csrf TEXT NOT NULL, remote TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL,"
+	" last_ms INTEGER NOT NULL);"
+	"CREATE INDEX sessions_account ON sessions(account);"
+	"CREATE TABLE one_time_tokens ("
+	" hash BLOB PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),"
+	" purpose TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+	" used_ms INTEGER);"
+	"CREATE TABLE notification_outbox ("
+	" id INTEGER PRIMARY KEY, recipient TEXT NOT NULL, template TEXT NOT NULL,"
+	" params TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending');"
+	"CREATE TABLE guardian_links ("
+	" parent TEXT NOT NULL REFERENCES accounts(id), child TEXT NOT NULL REFERENCES children(id),"
+	" requested_ms INTEGER NOT NULL, confirmed_ms INTEGER, confirmed_by TEXT,"
+	" PRIMARY KEY (parent, child)) WITHOUT ROWID;"
+	"CREATE TABLE audit_log ("
+	" id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
+	" action TEXT NOT NULL, target TEXT NOT NULL, remote TEXT NOT NULL, status INTEGER NOT NULL);"
+	"CREATE INDEX audit_log_at ON audit_log(at_ms);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -1,0 +1,434 @@
+/*
+ * Portal routes about getting in: login (Argon2id check, lockout after SESSION_MAX_FAILURES,
+ * the same answer for unknown ids, wrong passwords and locked accounts), the session and
+ * its CSRF token, logout, the district officer's and the parent's sign-up, password reset
+ * by one-time token and id lookup (both answer 202 whatever the input matched, and put
+ * their message in the notification outbox in the same transaction as the token).
+ */
+#include "hub/api/portal.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "hub/auth/password.h"
+#include "hub/auth/session.h"
+#include "hub/domain/accounts.h"
+#include "hub/domain/org.h"
+#include "hub/store/store.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESET_TTL_MS (30LL * 60 * 1000)
+
+static json_t *roles_json(struct store *st, const char *account)
+{
+	struct store_role *roles = NULL;
+	json_t *arr = json_array();
+	size_t n = 0;
+
+	if (!arr || store_account_roles(st, account, &roles, &n) < 0)
+		return arr;
+	for (size_t i = 0; i < n; i++) {
+		const struct accounts_role *def = accounts_role_find(roles[i].role, roles[i].type);
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "role", roles[i].role,
+						     "type", roles[i].type, "name",
+						     def ? def->name : ""));
+	}
+	free(roles);
+	return arr;
+}
+
+static json_t *identity_json(struct api_call *call)
+{
+	struct store *st = api_store(call->api);
+	struct store_account a;
+	json_t *o;
+
+	if (store_account_get(st, call->id.account, &a) < 0)
+		return NULL;
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "account", a.id, "name", a.name, "district",
+		      a.district, "facility", a.facility, "roles", roles_json(st, a.id));
+	if (o && call->id.session)
+		json_object_set_new(o, "csrf_token", json_string(call->id.csrf));
+	return o;
+}
+
+void api_portal_login(struct api_call *call)
+{
+	struct store *st = api_store(call->api);
+	json_t *body = api_read_json(call), *out;
+	const char *id, *pw;
+	struct store_account a;
+	char sid[SESSION_ID_TEXT], csrf[SESSION_CSRF_TEXT];
+	int64_t now = clock_wall_ms();
+	bool bad = false, locked = false, known;
+	int err;
+
+	if (!body)
+		return;
+	id = api_field(call, body, "id", true, &bad);
+	pw = api_field(call, body, "password", true, &bad);
+	if (bad)
+		goto out;
+	api_audit_target(call, strlen(id) <= 32 ? id : "(long id)");
+	err = store_account_get(st, id, &a);
+	if (err < 0 && err != -ENOENT) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	known = err == 0;
+	if (!password_verify(known ? a.pw_hash : NULL, pw) || !known || a.locked_ms) {
+		if (known && !a.locked_ms &&
+		    store_account_login_failed(st, a.id, SESSION_MAX_FAILURES, now, &locked) == 0 &&
+		    locked)
+			log_notice("portal: account %s locked after %d failed logins", a.id,
+				   SESSION_MAX_FAILURES);
+		api_reply_error(call, 401, "login_failed", NULL);
+		goto out;
+	}
+	if (strcmp(a.state, "approved") != 0 || !a.enabled) {
+		api_reply_error(call, 403, "account_not_approved", a.state);
+		goto out;
+	}
+	if (session_identity(st, a.id, &call->id) < 0 ||
+	    session_create(st, a.id, call->remote, now, sid, csrf) < 0 ||
+	    store_account_login_ok(st, a.id, now) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	call->id.session = true;
+	snprintf(call->id.csrf, sizeof(call->id.csrf), "%s", csrf);
+	out = identity_json(call);
+	api_reply_json(call, 200, out);
+	if (call->reply->status == 200)
+		snprintf(call->reply->extra, sizeof(call->reply->extra),
+			 "Set-Cookie: " SESSION_COOKIE "=%s; HttpOnly; Secure; SameSite=Strict;"
+			 " Path=/; Max-Age=%lld\r\nCache-Control: no-store\r\n", sid,
+			 SESSION_ABSOLUTE_MS / 1000);
+	sodium_memzero(sid, sizeof(sid));
+out:
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	json_decref(body);
+}
+
+void api_portal_session_get(struct api_call *call)
+{
+	json_t *o;
+
+	if (!call->id.account[0]) {
+		api_reply_error(call, 401, "unauthorized", "not a portal session");
+		return;
+	}
+	o = identity_json(call);
+	api_reply_json(call, o ? 200 : 503, o);
+}
+
+void api_portal_logout(struct api_call *call)
+{
+	if (call->id.session)
+		session_end(api_store(call->api), call->id.session_hash);
+	api_reply_json(call, 200, json_pack("{s:b}", "ok", 1));
+	snprintf(call->reply->extra, sizeof(call->reply->extra),
+		 "Set-Cookie: " SESSION_COOKIE "=; HttpOnly; Secure; SameSite=Strict; Path=/;"
+		 " Max-Age=0\r\n");
+}
+
+/* Checks password and its confirmation; answers and returns false when they fail. */
+static bool password_fields_ok(struct api_call *call, const char *pw, const char *confirm)
+{
+	const char *why = NULL;
+
+	if (org_password_check(pw, &why) < 0) {
+		api_reply_error(call, 400, why, NULL);
+		return false;
+	}
+	if (!confirm || strcmp(pw, confirm) != 0) {
+		api_reply_error(call, 400, "password_mismatch", NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Validates the fields common to sign-ups into a; false after answering. */
+static bool signup_common(struct api_call *call, json_t *body, struct store_account *a,
+			  const char **pw)
+{
+	const char *id, *confirm, *name, *phone, *email;
+	bool bad = false;
+
+	id = api_field(call, body, "id", true, &bad);
+	*pw = api_field(call, body, "password", true, &bad);
+	confirm = api_field(call, body, "password_confirm", true, &bad);
+	name = api_field(call, body, "name", true, &bad);
+	phone = api_field(call, body, "phone", true, &bad);
+	email = api_field(call, body, "email", false, &bad);
+	if (bad)
+		return false;
+	if (!accounts_login_id_valid(id)) {
+		api_reply_error(call, 400, "id_invalid", NULL);
+		return false;
+	}
+	if (!password_fields_ok(call, *pw, confirm))
+		return false;
+	if (!accounts_name_valid(name)) {
+		api_reply_error(call, 400, "name_invalid", NULL);
+		return false;
+	}
+	if (accounts_phone_normalize(phone, a->phone, sizeof(a->phone)) < 0 ||
+	    strncmp(a->phone, "01", 2) != 0) {
+		api_reply_error(call, 400, "phone_invalid", "phone");
+		return false;
+	}
+	if (email && !org_email_valid(email)) {
+		api_reply_error(call, 400, "email_invalid", NULL);
+		return false;
+	}
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	snprintf(a->email, sizeof(a->email), "%s", email ? email : "");
+	return true;
+}
+
+/* Hashes pw into a and adds it; answers every outcome but success. */
+static bool signup_store(struct api_call *call, struct store_account *a, const char *pw)
+{
+	struct store *st = api_store(call->api);
+	struct store_account other;
+	int err;
+
+	if (store_account_get(st, a->id, &other) == 0) {
+		api_reply_error(call, 409, "id_taken", NULL);
+		return false;
+	}
+	if (password_hash(pw, a->pw_hash, sizeof(a->pw_hash)) < 0) {
+		api_reply_error(call, 503, "service_unavailable", NULL);
+		return false;
+	}
+	err = store_account_add(st, a, a->id, clock_wall_ms());
+	sodium_memzero(a->pw_hash, sizeof(a->pw_hash));
+	if (err == -EEXIST) {
+		api_reply_error(call, 409, store_account_get(st, a->id, &other) == 0 ? "id_taken"
+				: "phone_taken", NULL);
+		return false;
+	}
+	if (err < 0) {
+		api_reply_error(call, err == -EINVAL ? 400 : 503,
+				err == -EINVAL ? "bad_request" : "store_unavailable", NULL);
+		return false;
+	}
+	return true;
+}
+
+void api_portal_signup_district(struct api_call *call)
+{
+	json_t *body = api_read_json(call);
+	struct store_account a = { 0 };
+	const char *pw = NULL, *duty, *district, *office;
+	enum org_type t;
+	bool bad = false;
+
+	if (!body)
+		return;
+	if (!signup_common(call, body, &a, &pw))
+		goto out;
+	api_audit_target(call, a.id);
+	duty = api_field(call, body, "duty", true, &bad);
+	district = api_field(call, body, "district", true, &bad);
+	office = api_field(call, body, "office_phone", true, &bad);
+	if (bad)
+		goto out;
+	if (org_type_parse(duty, &t) < 0) {
+		api_reply_error(call, 400, "duty_invalid", NULL);
+		goto out;
+	}
+	if (!org_district_by_code(district)) {
+		api_reply_error(call, 400, "district_invalid", NULL);
+		goto out;
+	}
+	if (accounts_phone_normalize(office, a.office_phone, sizeof(a.office_phone)) < 0) {
+		api_reply_error(call, 400, "phone_invalid", "office_phone");
+		goto out;
+	}
+	snprintf(a.duty, sizeof(a.duty), "%s", duty);
+	snprintf(a.district, sizeof(a.district), "%s", district);
+	snprintf(a.state, sizeof(a.state), "pending");
+	if (!signup_store(call, &a, pw))
+		goto out;
+	api_reply_json(call, 201, json_pack("{s:s, s:s, s:s}", "id", a.id, "state", "pending",
+					    "state_name", accounts_state_name("pending")));
+out:
+	json_decref(body);
+}
+
+void api_portal_signup_parent(struct api_call *call)
+{
+	json_t *body = api_read_json(call);
+	struct store_account a = { 0 };
+	struct store_role role = { .role = "parent" };
+	const char *pw = NULL;
+
+	if (!body)
+		return;
+	if (!signup_common(call, body, &a, &pw))
+		goto out;
+	api_audit_target(call, a.id);
+	snprintf(a.state, sizeof(a.state), "approved");
+	if (!signup_store(call, &a, pw))
+		goto out;
+	if (store_account_roles_set(api_store(call->api), a.id, &role, 1, a.id,
+				    clock_wall_ms()) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	api_reply_json(call, 201, json_pack("{s:s, s:s}", "id", a.id, "state", "approved"));
+out:
+	json_decref(body);
+}
+
+static void accepted(struct api_call *call)
+{
+	api_reply_json(call, 202, json_pack("{s:s}", "status", "accepted"));
+}
+
+void api_portal_reset_request(struct api_call *call)
+{
+	struct store *st = api_store(call->api);
+	json_t *body = api_read_json(call), *params = NULL;
+	struct store_account a;
+	const char *id, *phone;
+	char digits[STORE_PHONE_MAX], tok[SESSION_ID_TEXT], *text = NULL;
+	uint8_t raw[32], hash[STORE_HASH_BYTES];
+	int64_t now = clock_wall_ms();
+	bool bad = false;
+
+	if (!body)
+		return;
+	id = api_field(call, body, "id", true, &bad);
+	phone = api_field(call, body, "phone", true, &bad);
+	if (bad)
+		goto out;
+	if (accounts_phone_normalize(phone, digits, sizeof(digits)) < 0) {
+		api_reply_error(call, 400, "phone_invalid", "phone");
+		goto out;
+	}
+	api_audit_target(call, strlen(id) <= 32 ? id : "(long id)");
+	if (store_account_get(st, id, &a) < 0 || strcmp(a.phone, digits) != 0 ||
+	    strcmp(a.state, "approved") != 0) {
+		accepted(call);
+		goto out;
+	}
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(tok, sizeof(tok), raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	crypto_generichash(hash, sizeof(hash), (const uint8_t *)tok, strlen(tok), NULL, 0);
+	params = json_pack("{s:s, s:s, s:i}", "account", a.id, "token", tok, "valid_minutes",
+			   (int)(RESET_TTL_MS / 60000));
+	text = params ? json_dumps(params, JSON_COMPACT) : NULL;
+	if (!text || store_otp_create(st, hash, a.id, "password_reset", now + RESET_TTL_MS,
+				      a.phone, "password_reset", text, now) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	accepted(call);
+out:
+	sodium_memzero(tok, sizeof(tok));
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	if (text)
+		sodium_memzero(text, strlen(text));
+	free(text);
+	json_decref(params);
+	json_decref(body);
+}
+
+void api_portal_reset_confirm(struct api_call *call)
+{
+	struct store *st = api_store(call->api);
+	json_t *body = api_read_json(call);
+	const char *tok, *pw, *confirm;
+	char account[STORE_ACCOUNT_ID_MAX], hashed[STORE_PWHASH_MAX];
+	uint8_t hash[STORE_HASH_BYTES];
+	int64_t now = clock_wall_ms();
+	bool bad = false;
+	int err;
+
+	if (!body)
+		return;
+	tok = api_field(call, body, "token", true, &bad);
+	pw = api_field(call, body, "password", true, &bad);
+	confirm = api_field(call, body, "password_confirm", true, &bad);
+	if (bad || !password_fields_ok(call, pw, confirm))
+		goto out;
+	if (strlen(tok) != SESSION_ID_TEXT - 1) {
+		api_reply_error(call, 400, "token_invalid", NULL);
+		goto out;
+	}
+	crypto_generichash(hash, sizeof(hash), (const uint8_t *)tok, strlen(tok), NULL, 0);
+	err = store_otp_consume(st, hash, "password_reset", now, account, sizeof(account));
+	if (err == -EACCES) {
+		api_reply_error(call, 400, "token_invalid", NULL);
+		goto out;
+	}
+	if (err < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	api_audit_target(call, account);
+	if (password_hash(pw, hashed, sizeof(hashed)) < 0 ||
+	    store_account_set_password(st, account, hashed, now) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	api_reply_json(call, 200, json_pack("{s:s}", "account", account));
+out:
+	sodium_memzero(hashed, sizeof(hashed));
+	json_decref(body);
+}
+
+void api_portal_id_lookup(struct api_call *call)
+{
+	struct store *st = api_store(call->api);
+	json_t *body = api_read_json(call), *params = NULL, *ids;
+	struct store_account *v = NULL;
+	const char *name, *phone;
+	char digits[STORE_PHONE_MAX], *text = NULL;
+	bool bad = false;
+	size_t n = 0;
+
+	if (!body)
+		return;
+	name = api_field(call, body, "name", true, &bad);
+	phone = api_field(call, body, "phone", true, &bad);
+	if (bad)
+		goto out;
+	if (accounts_phone_normalize(phone, digits, sizeof(digits)) < 0) {
+		api_reply_error(call, 400, "phone_invalid", "phone");
+		goto out;
+	}
+	if (store_account_find(st, name, digits, &v, &n) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	if (n) {
+		ids = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(ids, json_string(v[i].id));
+		params = json_pack("{s:o}", "ids", ids);
+		text = params ? json_dumps(params, JSON_COMPACT) : NULL;
+		if (!text || store_outbox_add(st, digits, "id_lookup", text, clock_wall_ms()) < 0) {
+			api_reply_error(call, 503, "store_unavailable", NULL);
+			goto out;
+		}
+	}
+	accepted(call);
+out:
+	free(text);
+	free(v);
+	json_decref(params);
+	json_decref(body);
+}
