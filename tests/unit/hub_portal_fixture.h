@@ -18,6 +18,8 @@
 #include "hub/api/api.h"
 #include "hub/auth/password.h"
 #include "hub/auth/session.h"
+#include "hub/net/tls.h"
+#include "common/clock.h"
 #include "hub/store/store.h"
 
 struct pf {
@@ -77,9 +79,10 @@ static void pf_reply_free(struct pf_reply *r)
 	r->body = NULL;
 }
 
-/* One request. sid/csrf/authz may be NULL. target may carry a query. */
-static int pf_call(struct pf *f, const char *method, const char *target, const char *sid,
-		   const char *csrf, const char *authz, const char *body, struct pf_reply *out)
+/* One request. sid/csrf/authz/peer may be NULL. target may carry a query. */
+static int pf_call_peer(struct pf *f, const char *method, const char *target, const char *sid,
+			const char *csrf, const char *authz, const char *body,
+			const struct tls_peer *peer, struct pf_reply *out)
 {
 	struct http_request req;
 	struct server_reply rep;
@@ -111,7 +114,7 @@ static int pf_call(struct pf *f, const char *method, const char *target, const c
 	} else {
 		req.body = "";
 	}
-	api_handle(f->api, &req, NULL, "127.0.0.1:40000", &rep);
+	api_handle(f->api, &req, peer, "127.0.0.1:40000", &rep);
 	out->status = rep.status;
 	memcpy(out->extra, rep.extra, sizeof(out->extra));
 	out->body = json_loadb(netbuf_head(&rep.body), netbuf_size(&rep.body), 0, NULL);
@@ -120,6 +123,12 @@ static int pf_call(struct pf *f, const char *method, const char *target, const c
 		snprintf(out->code, sizeof(out->code), "%s", json_string_value(err));
 	netbuf_free(&rep.body);
 	return out->status;
+}
+
+static inline int pf_call(struct pf *f, const char *method, const char *target, const char *sid,
+		   const char *csrf, const char *authz, const char *body, struct pf_reply *out)
+{
+	return pf_call_peer(f, method, target, sid, csrf, authz, body, NULL, out);
 }
 
 /* An account straight into the store; roles "city:UK,center:UK" (type may be empty). */
@@ -174,7 +183,7 @@ static int pf_session(struct pf *f, const char *account, char sid[SESSION_ID_TEX
 	return session_create(f->st, account, "127.0.0.1:1", clock_wall_ms(), sid, csrf);
 }
 
-static const char *pf_str(const struct pf_reply *r, const char *key)
+static inline const char *pf_str(const struct pf_reply *r, const char *key)
 {
 	json_t *v = json_object_get(r->body, key);
 
