@@ -48,5 +48,7 @@ int ctl_facility(const char *data, int argc, char **argv);
 int ctl_child(const char *data, int argc, char **argv);
 int ctl_card(const char *data, int argc, char **argv);
 int ctl_attendance(const char *data, int argc, char **argv);
+/* ctl_account.c: portal accounts (create-city-admin, unlock, list). */
+int ctl_account(const char *data, int argc, char **argv);
 
 #endif

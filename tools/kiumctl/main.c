@@ -42,6 +42,12 @@ static const char usage_text[] =
 	"      Create an API token; it is printed once and stored only as a hash.\n"
 	"  token revoke TOKEN_ID\n"
 	"  token list\n"
+	"  account create-city-admin ID --name NAME --password-stdin [--phone P] [--email E]\n"
+	"          [--type UK]...\n"
+	"      Create an approved city officer (시관리자) with the city roles of the given\n"
+	"      facility types (all four by default); the password is read from stdin.\n"
+	"  account unlock ID              clear a login lockout\n"
+	"  account list\n"
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -365,5 +371,7 @@ int main(int argc, char **argv)
 		return ctl_card(data, argc - i, argv + i);
 	if (strcmp(cmd, "attendance") == 0)
 		return ctl_attendance(data, argc - i, argv + i);
+	if (strcmp(cmd, "account") == 0)
+		return ctl_account(data, argc - i, argv + i);
 	return ctl_usage("unknown command '%s'", cmd);
 }
