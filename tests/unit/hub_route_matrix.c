@@ -187,7 +187,7 @@ static char call_as(struct pf *f, const struct row *row, int s, int v, int *stat
 						     "nwcoord", "mom01", NULL, NULL };
 	char target[512], body[1024], sid[SESSION_ID_TEXT], csrf[SESSION_CSRF_TEXT], authz[160];
 	struct tls_peer peer = { .cert_present = true, .cert_verified = true, .cn = "R1",
-				 .serial = "01" };
+				 .serial = "01", .sha256 = DEVICE_SHA256 };
 	struct pf_reply r;
 	const char *a = NULL;
 	bool has_sid = false;
