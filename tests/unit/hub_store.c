@@ -69,7 +69,7 @@ TEST(schema_and_reopen)
 	int r;
 
 	CHECK(st);
-	CHECK_EQ_INT(store_schema_version(st), 3);
+	CHECK_EQ_INT(store_schema_version(st), 4);
 	CHECK_EQ_INT(add_facility(st, "NWUK015", "노원 키움센터"), 0);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	CHECK_MSG(access(wal, F_OK) == 0, "WAL file missing");
@@ -132,20 +132,26 @@ TEST(migrations)
 	CHECK_EQ_INT(add_facility(st, "NWUK015", "센터"), 0);
 	CHECK_EQ_INT(sql_exec("ALTER TABLE taps DROP COLUMN batch_mono_ms;"
 			      "DROP INDEX cards_uid_assigned;"
+			      /* the portal's migration 4 */
+			      "DROP TABLE audit_log; DROP TABLE guardian_links;"
+			      "DROP TABLE notification_outbox; DROP TABLE one_time_tokens;"
+			      "DROP TABLE sessions; DROP TABLE account_approvals;"
+			      "DROP TABLE account_roles; DROP TABLE accounts;"
 			      "DELETE FROM schema_migrations WHERE version >= 2"), 0);
 	CHECK(!column_exists("taps", "batch_mono_ms"));
 	CHECK_EQ_INT(store_open(path, &st2), 0);
 	r = store_facility_get(st2, "NWUK015", &f);
-	CHECK_EQ_INT(store_schema_version(st2), 3);
+	CHECK_EQ_INT(store_schema_version(st2), 4);
 	store_close(st2);
 	CHECK_EQ_INT(r, 0);
 	CHECK(column_exists("taps", "batch_mono_ms"));
+	CHECK(column_exists("accounts", "pw_hash"));
 	/* Claim version 1 while the column exists: migration 2 fails and is rolled back. */
 	CHECK_EQ_INT(sql_exec("DELETE FROM schema_migrations WHERE version >= 2"), 0);
 	st2 = NULL;
 	CHECK(store_open(path, &st2) < 0);
 	CHECK(st2 == NULL);
-	CHECK_EQ_INT(sql_exec("INSERT INTO schema_migrations VALUES (2, 0), (3, 0)"), 0);
+	CHECK_EQ_INT(sql_exec("INSERT INTO schema_migrations VALUES (2, 0), (3, 0), (4, 0)"), 0);
 	CHECK_EQ_INT(store_open(path, &st2), 0);
 	store_close(st2);
 }
