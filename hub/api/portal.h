@@ -21,7 +21,8 @@ struct store_account;
  * 1: identity set; 0: no session cookie (try other credentials); -1: refused (answered). */
 int api_session_admit(struct api_call *call);
 /* Called by the router after every answered route: writes the audit row of a state-changing
- * call (every method but GET/HEAD, device calls excepted: the taps table is their record). */
+ * call (every method but GET/HEAD, device calls excepted: the taps table is their record),
+ * and of a successful read by a non-portal route that answers children's names. */
 void api_portal_after(struct api_call *call, const struct api_route *r);
 /* The message of a portal error code, or NULL (json.c falls back to it). */
 const char *api_portal_error_message(const char *code);

@@ -142,10 +142,23 @@ void api_audit(struct api_call *call, const char *action, const char *target)
 	audit_write(call, action, target);
 }
 
+/* Reads by routes outside the portal's files that answer children's personal data (full
+ * names): the router audits each successful one. */
+static const char *const child_data_routes[] = {
+	"/api/v1/facilities/{code}/attendance",
+};
+
 void api_portal_after(struct api_call *call, const struct api_route *r)
 {
 	char action[STORE_NAME_MAX], target[STORE_NAME_MAX] = "";
 
+	if (!method_changes(call->req->method_name) && call->reply->status == 200) {
+		for (size_t i = 0; i < sizeof(child_data_routes) / sizeof(child_data_routes[0]); i++)
+			if (!strcmp(r->pattern, child_data_routes[i])) {
+				snprintf(action, sizeof(action), "child.read %s", r->pattern);
+				audit_write(call, action, call->params[0]);
+			}
+	}
 	if (!method_changes(call->req->method_name) || (call->id.roles & AUTH_ROLE_DEVICE) ||
 	    (r->roles & AUTH_ROLE_DEVICE)) {
 		audit_call = NULL;

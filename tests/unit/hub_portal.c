@@ -419,6 +419,32 @@ TEST(guardian_links_child_scope_and_audit)
 	pf_reply_free(&r);
 }
 
+TEST(attendance_reads_are_audited)
+{
+	struct store_audit_filter f = { .limit = 10, .action = "child.read" };
+	struct store_audit *v = NULL;
+	char tok[STORE_TOKEN_MAX], authz[STORE_TOKEN_MAX + 16];
+	struct pf_reply r;
+	int64_t tid;
+	size_t n = 0;
+
+	CHECK(setup() == 0);
+	CHECK(store_token_create(F.st, "admin", "test", 1000, &tid, tok, sizeof(tok)) == 0);
+	snprintf(authz, sizeof(authz), "Bearer %s", tok);
+	CHECK_EQ_INT(pf_call(&F, "GET", "/api/v1/facilities/NWUK015/attendance?date=2027-01-15",
+			     NULL, NULL, authz, NULL, &r), 200);
+	pf_reply_free(&r);
+	CHECK(store_audit_list(F.st, &f, &v, &n) == 0);
+	{
+		bool ok = n == 1 && !strcmp(v[0].target, "NWUK015") &&
+			  !strncmp(v[0].actor, "token:", 6);
+
+		free(v);
+		CHECK_EQ_INT((int)n, 1);
+		CHECK(ok);
+	}
+}
+
 TEST(role_table_has_the_seed_names)
 {
 	CHECK_EQ_STR(accounts_role_find("city", "UK")->name, "시관리자_우리동네키움센터");
@@ -436,6 +462,7 @@ int main(void)
 	RUN(session_expiry);
 	RUN(field_validation_and_sql_metacharacters);
 	RUN(guardian_links_child_scope_and_audit);
+	RUN(attendance_reads_are_audited);
 	RUN(role_table_has_the_seed_names);
 	return harness_done();
 }
