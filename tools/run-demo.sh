@@ -24,9 +24,12 @@ PIDS=()
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 stop_all() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	local i
+	# The reader first, then the emulator and the hub: nothing sees its peer vanish.
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		kill -TERM "${PIDS[i]}" 2>/dev/null
+		wait "${PIDS[i]}" 2>/dev/null
+	done
 	PIDS=()
 }
 trap 'stop_all' EXIT
@@ -120,6 +123,23 @@ PIDS+=($!)
 for _ in $(seq 100); do grep -q 'roster now at version\|roster: ' "$RUN/reader.log" 2>/dev/null && break; sleep 0.1; done
 echo "kium-reader running (log: $RUN/reader.log, kiosk: $RUN/reader/kiosk.tty)"
 
+# The terminal kiosk redraws whole screens; the last one, without escape sequences.
+kiosk_screen() {
+	python3 - "$RUN/reader/kiosk.tty" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+last = text.split("\x1b[H\x1b[2J")[-1]
+last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last).replace("\r", "")
+print("\n".join(l.rstrip() for l in last.split("\n") if l.strip()))
+PY
+}
+
+# How many taps of today the hub holds for the facility.
+hub_count() {
+	ctl attendance --facility "$FACILITY" --date "$(TZ=Asia/Seoul date +%F)" --json 2>/dev/null |
+		python3 -c 'import json, sys; print(len(json.load(sys.stdin)["taps"]))' 2>/dev/null || echo 0
+}
+
 tap() { # UID: place the card, wait for its feedback line, take it away
 	local before
 	before=$(wc -l <"$RUN/reader/feedback.log")
@@ -143,24 +163,23 @@ printf '  an unregistered card (deadbeef): feedback %s\n' "$(tail -1 "$RUN/reade
 sleep 3.2 # past the demo's debounce window: the next tap of C001 is a departure
 tap 04a1b2c3
 printf '  김민수 again: feedback %s\n' "$(tail -1 "$RUN/reader/feedback.log")"
-echo "  kiosk now shows:"
-sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$RUN/reader/kiosk.tty" | tr -s '\r' '\n' | grep -v '^\s*$' | tail -6 | sed 's/^/    | /'
+echo "  the kiosk shows now (last screen drawn on $RUN/reader/kiosk.tty):"
+kiosk_screen | sed 's/^/    | /'
 
 say "4. the reader's journal (kium-reader --dump-journal)"
-for _ in $(seq 100); do
-	pending=$("$BIN/kium-reader" --config "$RUN/reader/kium-reader.conf" --dump-journal 2>/dev/null | wc -l)
-	ctl attendance --facility "$FACILITY" --date "$(TZ=Asia/Seoul date +%F)" --json 2>/dev/null |
-		grep -q '"seq": *5\b\|"seq":5\b' && break
-	sleep 0.1
-done
 "$BIN/kium-reader" --config "$RUN/reader/kium-reader.conf" --dump-journal | sed 's/^/  /'
 
-say "5. the hub's attendance for today (over HTTPS with an admin token)"
+say "5. the hub's attendance for today (uploaded by the reader over mutual TLS)"
+for _ in $(seq 100); do (($(hub_count) >= 5)) && break; sleep 0.1; done
 ctl attendance --facility "$FACILITY" --date "$(TZ=Asia/Seoul date +%F)"
 echo
+echo "  the same over HTTPS with the admin token (GET /api/v1/facilities/$FACILITY/attendance):"
 https -H "Authorization: Bearer $TOKEN" \
-	"$HUB/api/v1/facilities/$FACILITY/attendance?date=$(TZ=Asia/Seoul date +%F)" | head -c 600
-echo
+	"$HUB/api/v1/facilities/$FACILITY/attendance?date=$(TZ=Asia/Seoul date +%F)" |
+	python3 -c 'import json, sys
+for t in json.load(sys.stdin)["taps"]:
+    print("   ", t["hhmm"], t["child"] or "-", t["dir"], t["result"], "clock:", t["clock"], "seq", t["seq"])'
+echo "  the kiosk's view of the hub: $(kiosk_screen | grep -c '오프라인' | sed 's/^0$/online/; s/^[1-9].*/offline/')"
 
 say "kium is running"
 cat <<EOF
