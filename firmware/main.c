@@ -229,8 +229,17 @@ static void main_uplink_idle(struct main_ctx *m, bool had_card)
 	struct uplink_state st;
 	bool offline;
 
-	if (!m->uplink)
+	if (!m->uplink) { /* no hub configured: every tap waits */
+		struct journal_usage u;
+
+		journal_usage(m->journal, &u);
+		if (!m->shown_offline || (unsigned)u.pending != m->shown_waiting) {
+			m->shown_offline = true;
+			m->shown_waiting = (unsigned)u.pending;
+			kiosk_set_offline(m->kiosk, true, (unsigned)u.pending);
+		}
 		return;
+	}
 	if (had_card)
 		uplink_kick(m->uplink);
 	if (netwatch_changed(m->netwatch)) {

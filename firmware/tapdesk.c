@@ -64,7 +64,8 @@ static void tapdesk_check_usage(struct tapdesk *d)
 		d->journal_fault = false;
 		kiosk_set_fault(d->kiosk, KIOSK_JOURNAL_FULL, false);
 	}
-	kiosk_set_offline(d->kiosk, true, (unsigned)u.pending);
+	/* The offline badge (online or not, taps waiting) is kept by main's idle callback,
+	 * which knows the uplink's state; it runs right after each tap. */
 }
 
 static enum kiosk_screen tapdesk_screen(enum feedback_result r)

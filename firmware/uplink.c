@@ -273,6 +273,7 @@ static int uplink_sync_roster(struct uplink *u, int64_t now)
 		ret = -EPROTO;
 		goto out;
 	}
+	uplink_succeeded(u, now); /* the hub answered: it is reachable */
 	ret = u->cfg.roster_apply ? u->cfg.roster_apply(u->cfg.roster_ctx, answer) : 0;
 	if (ret == 0) {
 		int64_t v = u->cfg.roster_version ? u->cfg.roster_version(u->cfg.roster_ctx) : 0;
@@ -314,6 +315,8 @@ static int uplink_send_status(struct uplink *u, int64_t now)
 	} else if (reply.status != 200) {
 		log_warn("uplink: status: hub answered %ld %s", reply.status, uplink_error_code(answer));
 		ret = -EPROTO;
+	} else if (!u->failures) {
+		uplink_succeeded(u, now);
 	}
 	json_decref(answer);
 	uplink_reply_free(&reply);
