@@ -4,6 +4,7 @@
  * account system come in later issues).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,52 @@ out:
 	return rc;
 }
 
+/* Columns a UTF-8 string takes on a terminal: Hangul and other wide East Asian characters
+ * take two. */
+static int display_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int w = 0;
+
+	while (*p) {
+		uint32_t c;
+		int n;
+
+		if (*p < 0x80) {
+			c = *p;
+			n = 1;
+		} else if ((*p & 0xe0) == 0xc0 && p[1]) {
+			c = ((uint32_t)(*p & 0x1f) << 6) | (p[1] & 0x3f);
+			n = 2;
+		} else if ((*p & 0xf0) == 0xe0 && p[1] && p[2]) {
+			c = ((uint32_t)(*p & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+			n = 3;
+		} else {
+			c = 0;
+			n = 1;
+			while (p[n] && (p[n] & 0xc0) == 0x80 && n < 4)
+				n++;
+		}
+		w += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+			     (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+			     (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+			     (c >= 0xffe0 && c <= 0xffe6)
+			? 2
+			: 1;
+		p += n;
+	}
+	return w;
+}
+
+/* Prints s left-aligned in a column of width display columns, then one space. */
+static void cell(const char *s, int width)
+{
+	int pad = width - display_width(s);
+
+	fputs(s, stdout);
+	printf("%*s ", pad > 0 ? pad : 0, "");
+}
+
 static const char *dir_ko(enum tap_result r)
 {
 	switch (r) {
@@ -231,15 +278,20 @@ int ctl_attendance(const char *data, int argc, char **argv)
 		r = store_attendance_day(st, facility, day, &rows, &n);
 		if (r == 0) {
 			printf("%s %s\n", facility, date);
-			printf("%-6s %-10s %-12s %-10s %-10s %s\n", "시각", "아동ID", "이름", "구분",
-			       "시계", "기기/순번");
+			cell("시각", 5);
+			cell("아동ID", 10);
+			cell("이름", 12);
+			cell("구분", 10);
+			cell("시계", 10);
+			printf("기기/순번\n");
 			for (size_t i = 0; i < n; i++) {
 				clock_seoul_hhmm(rows[i].time_ms, hhmm, sizeof(hhmm));
-				printf("%-6s %-10s %-12s %-10s %-10s %s/%llu\n", hhmm,
-				       rows[i].child_id[0] ? rows[i].child_id : "-",
-				       rows[i].child_name[0] ? rows[i].child_name : "-",
-				       dir_ko(rows[i].result), clock_ko(rows[i].flag),
-				       rows[i].device_id, (unsigned long long)rows[i].seq);
+				cell(hhmm, 5);
+				cell(rows[i].child_id[0] ? rows[i].child_id : "-", 10);
+				cell(rows[i].child_name[0] ? rows[i].child_name : "-", 12);
+				cell(dir_ko(rows[i].result), 10);
+				cell(clock_ko(rows[i].flag), 10);
+				printf("%s/%llu\n", rows[i].device_id, (unsigned long long)rows[i].seq);
 			}
 			printf("%zu건\n", n);
 		}
