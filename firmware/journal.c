@@ -12,10 +12,10 @@
 #include <time.h>
 
 #define JOURNAL_SCHEMA 2
-/* The checkpointer thread folds the WAL back into the database after this many commits, or
- * after a quiet second with any: the WAL stays small and is rewritten in place, so a tap's
- * commit appends to an already allocated file (cheaper fdatasync, no file growth). */
-#define JOURNAL_CKPT_COMMITS 64
+/* The checkpointer thread folds the WAL back into the database after a quiet second, or at
+ * once after this many commits (a WAL of a few MB): at a door the WAL stays small and is
+ * rewritten in place, so a tap's commit appends to an already allocated file. */
+#define JOURNAL_CKPT_COMMITS 1000
 #define JOURNAL_CKPT_QUIET_MS 1000
 
 enum {
@@ -89,6 +89,7 @@ struct journal {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	unsigned ckpt_commits;
+	int64_t ckpt_last_ms;      /* monotonic time of the last commit */
 	sqlite3 *ckpt_db;
 };
 
@@ -226,21 +227,36 @@ static int journal_load_state(struct journal *j)
 	return 0;
 }
 
+static int64_t journal_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Checkpoints once taps have been quiet for JOURNAL_CKPT_QUIET_MS, or at once when
+ * JOURNAL_CKPT_COMMITS piled up, so that a checkpoint's own fsync rarely runs beside a tap's. */
 static void *journal_checkpointer(void *arg)
 {
 	struct journal *j = arg;
 
 	pthread_mutex_lock(&j->ckpt_mu);
 	while (!j->ckpt_stop) {
-		struct timespec ts;
+		int64_t due = j->ckpt_last_ms + JOURNAL_CKPT_QUIET_MS;
 		int rc;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += JOURNAL_CKPT_QUIET_MS / 1000;
-		if (j->ckpt_commits < JOURNAL_CKPT_COMMITS &&
-		    (pthread_cond_timedwait(&j->ckpt_cv, &j->ckpt_mu, &ts) != ETIMEDOUT ||
-		     j->ckpt_commits == 0))
+		if (j->ckpt_commits == 0) {
+			pthread_cond_wait(&j->ckpt_cv, &j->ckpt_mu);
 			continue;
+		}
+		if (j->ckpt_commits < JOURNAL_CKPT_COMMITS && journal_now_ms() < due) {
+			struct timespec ts = { .tv_sec = due / 1000,
+					       .tv_nsec = (due % 1000) * 1000000 };
+
+			pthread_cond_timedwait(&j->ckpt_cv, &j->ckpt_mu, &ts);
+			continue;
+		}
 		j->ckpt_commits = 0;
 		pthread_mutex_unlock(&j->ckpt_mu);
 		rc = sqlite3_wal_checkpoint_v2(j->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
@@ -548,7 +564,8 @@ int journal_append(struct journal *j, struct tap *tap, const char *uidhash, cons
 	j->rows = j->rows + 1 - pruned;
 	j->since_checkpoint++;
 	pthread_mutex_lock(&j->ckpt_mu);
-	if (++j->ckpt_commits >= JOURNAL_CKPT_COMMITS)
+	j->ckpt_last_ms = journal_now_ms();
+	if (++j->ckpt_commits == 1 || j->ckpt_commits >= JOURNAL_CKPT_COMMITS)
 		pthread_cond_signal(&j->ckpt_cv);
 	pthread_mutex_unlock(&j->ckpt_mu);
 	goto out;

@@ -2,10 +2,12 @@
  * The tap-to-feedback driver for `make bench`: places N cards in pn532-emu one after another
  * and measures, for each, the time from the moment it sends "place" to the moment the
  * feedback line appears in the record file (inotify), then removes the card and waits GAP_MS
- * for the reader to see it go. Card i has the 4-byte UID 04 xx xx xx (i in the low bytes).
+ * for the reader to see it go. Card i has the 4-byte UID 04 xx xx xx (FIRST + i in the low
+ * bytes, FIRST defaults to 1).
  *
- *   reader_bench CONTROL_SOCKET RECORD_FILE N GAP_MS
- * prints: "median_ms M p99_ms P max_ms X n N missed K"
+ *   reader_bench CONTROL_SOCKET RECORD_FILE N GAP_MS [FIRST]
+ * prints: "median_ms M p90_ms Q p99_ms P max_ms X n N missed K"; with BENCH_DUMP set, every
+ * latency (ms) on stderr, one a line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,19 +68,21 @@ static int bench_cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, ino, n, gap, missed = 0, got = 0;
-	double *lat;
+	int fd, ino, n, gap, first, missed = 0, got = 0;
+	double *lat, *at;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: reader_bench CONTROL_SOCKET RECORD_FILE N GAP_MS\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: reader_bench CONTROL_SOCKET RECORD_FILE N GAP_MS [FIRST]\n");
 		return 2;
 	}
+	first = argc == 6 ? atoi(argv[5]) : 1;
 	n = atoi(argv[3]);
 	gap = atoi(argv[4]);
 	lat = calloc((size_t)n + 1, sizeof(*lat));
+	at = calloc((size_t)n + 1, sizeof(*at));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
-	if (!lat || fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (!lat || !at || fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "reader_bench: cannot connect to %s\n", argv[1]);
 		return 1;
 	}
@@ -96,7 +100,7 @@ int main(int argc, char **argv)
 
 		while (read(ino, evbuf, sizeof(evbuf)) > 0)
 			;
-		snprintf(cmd, sizeof(cmd), "place 04%06x", (unsigned)(i + 1) & 0xffffff);
+		snprintf(cmd, sizeof(cmd), "place 04%06x", (unsigned)(first + i) & 0xffffff);
 		t0 = bench_now_ms();
 		if (bench_ctl(fd, cmd) < 0)
 			return 1;
@@ -112,22 +116,25 @@ int main(int argc, char **argv)
 				while (read(ino, evbuf, sizeof(evbuf)) > 0)
 					;
 		}
-		if (seen)
+		if (seen) {
+			at[got] = t0;
 			lat[got++] = bench_now_ms() - t0;
+		}
 		else
 			missed++;
 		if (bench_ctl(fd, "remove") < 0)
 			return 1;
 		poll(NULL, 0, gap);
 	}
-	qsort(lat, (size_t)got, sizeof(*lat), bench_cmp);
 	if (getenv("BENCH_DUMP"))
 		for (int i = 0; i < got; i++)
-			fprintf(stderr, "%.3f\n", lat[i]);
+			fprintf(stderr, "%.3f %.3f\n", lat[i], at[i]);
+	qsort(lat, (size_t)got, sizeof(*lat), bench_cmp);
 	printf("median_ms %.2f p90_ms %.2f p99_ms %.2f max_ms %.2f n %d missed %d\n",
 	       got ? lat[got / 2] : -1.0, got ? lat[(got * 9) / 10] : -1.0,
 	       got ? lat[(got * 99) / 100 - (got >= 100 ? 1 : 0)] : -1.0,
 	       got ? lat[got - 1] : -1.0, got, missed);
 	free(lat);
+	free(at);
 	return missed ? 1 : 0;
 }
