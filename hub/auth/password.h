@@ -15,7 +15,7 @@ int password_hash(const char *pw, char *out, size_t outlen);
  * verification (so an unknown login id is not told apart by timing) and returns false. */
 bool password_verify(const char *hash, const char *pw);
 /* Sets the cost of new hashes (tests use libsodium's minimum); 0, 0 restores the default
- * (OPSLIMIT_INTERACTIVE, MEMLIMIT_INTERACTIVE). */
+ * (Argon2id t=2, m=19 MiB, p=1; see password.c). */
 void password_set_cost(unsigned long long ops, size_t mem);
 
 #endif
