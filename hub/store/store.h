@@ -142,6 +142,10 @@ struct store_device {
  * taken: issue a new id for a replacement reader). */
 int store_device_add(struct store *st, const char *id, const char *facility,
 		     const char *cert_serial, const char *cert_sha256, int64_t now_ms);
+/* Records a renewed certificate (the previous one stops matching). -ENOENT unknown,
+ * -EACCES revoked, -EINVAL bad hex. */
+int store_device_cert_set(struct store *st, const char *id, const char *cert_serial,
+			  const char *cert_sha256);
 /* -ENOENT unknown; revoking twice is 0. */
 int store_device_revoke(struct store *st, const char *id, int64_t now_ms);
 int store_device_get(struct store *st, const char *id, struct store_device *out);

@@ -116,6 +116,31 @@ int store_device_revoke(struct store *st, const char *id, int64_t now_ms)
 	return device_update(st, s, "device revoke");
 }
 
+int store_device_cert_set(struct store *st, const char *id, const char *cert_serial,
+			  const char *cert_sha256)
+{
+	struct store_device d;
+	sqlite3_stmt *s;
+	int r;
+
+	if (!hex_valid(cert_serial) || !hex_valid(cert_sha256))
+		return -EINVAL;
+	if ((r = store_device_get(st, id, &d)) < 0)
+		return r;
+	if (d.revoked)
+		return -EACCES;
+	s = store_prepare(st, "UPDATE devices SET cert_serial = ?, cert_sha256 = ?"
+			      " WHERE id = ? AND revoked_ms IS NULL");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, cert_serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, cert_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
+	r = device_update(st, s, "device certificate");
+	sqlite3_finalize(s);
+	return r;
+}
+
 int store_device_touch(struct store *st, const char *id, int64_t now_ms)
 {
 	sqlite3_stmt *s;

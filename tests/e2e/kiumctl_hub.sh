@@ -3,7 +3,8 @@
 # CA and server certificate that kium-hub starts from; a reader's kiumctl certificate uploads
 # taps (one corrected from an unsynced clock), fetches its roster and reports its status; the
 # admin token from kiumctl reads the attendance JSON; kiumctl reads the same store while the
-# hub runs; revoking the device or the token takes effect at once.
+# hub runs; renewing a device's certificate or revoking the device or the token takes effect
+# at once.
 # timeout: 90
 . "$(dirname "$0")/lib.bash"
 
@@ -69,6 +70,15 @@ expect_eq "wrong_token_refused" "$code" 401
 code=$(curl "${TLS[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 	--data-binary @"$T/batch.json" "$URL/api/v1/device/taps" 2>/dev/null)
 [[ $code == 401 || $code == 403 || $code == 000 ]] && pass "taps_need_client_cert" || fail "taps_need_client_cert" "$code"
+
+# Renewal: the new certificate works, the old one is refused at once.
+check "device_renew" "$K" --data "$D" device renew NWUK015-R01 --out "$T/dev2"
+DEV2=("${TLS[@]}" --cert "$T/dev2/device.crt" --key "$T/dev2/device.key")
+expect_eq "renewed_cert_accepted" "$(curl "${DEV2[@]}" -o /dev/null -w '%{http_code}' "$URL/api/v1/device/roster?since=0")" 200
+expect_eq "previous_cert_refused" "$(curl "${DEV[@]}" -o /dev/null -w '%{http_code}' "$URL/api/v1/device/roster?since=0")" 403
+"$K" --data "$D" device renew NWUK015-R01 --out "$T/dev2" >/dev/null 2>&1
+expect_eq "renew_never_overwrites_keys" "$?" 1
+DEV=("${DEV2[@]}")
 
 "$K" --data "$D" token revoke 1 >/dev/null || fail "token_revoke" "kiumctl failed"
 code=$(curl "${TLS[@]}" -H "Authorization: Bearer $TOKEN" -o /dev/null -w '%{http_code}' "$URL/api/v1/facilities/NWUK015/attendance?date=2026-11-22")

@@ -97,6 +97,12 @@ fi
 check "device_revoke" "$K" --data "$D" device revoke NWUK015-R01
 "$K" --data "$D" device list >"$T/list"
 grep -q "NWUK015-R01 .*revoked" "$T/list" && pass "device_list_revoked" || fail "device_list_revoked" "$(cat "$T/list")"
+"$K" --data "$D" device renew NWUK015-R01 --out "$T/renew" 2>"$T/err" >/dev/null
+expect_eq "renew_revoked_refused" "$?" 1
+grep -q "revoked" "$T/err" && pass "renew_revoked_message" || fail "renew_revoked_message" "$(cat "$T/err")"
+[[ ! -e $T/renew/device.key ]] && pass "renew_revoked_writes_nothing" || fail "renew_revoked_writes_nothing" "key written"
+"$K" --data "$D" device renew NWUK015-R01 --facility NWUK015 --out "$T/renew" >/dev/null 2>&1
+expect_eq "renew_usage" "$?" 2
 "$K" --data "$D" device revoke NWUK015-R77 >/dev/null 2>&1
 expect_eq "device_revoke_unknown" "$?" 1
 exit 0

@@ -351,6 +351,12 @@ TEST(devices)
 	CHECK_EQ_INT(store_device_get(st, "NWUK015-R02", &d), 0);
 	CHECK(d.revoked);
 	CHECK_EQ_INT(d.revoked_ms, 7000);
+	CHECK_EQ_INT(store_device_cert_set(st, "NWUK015-R01", "0c", "ee"), 0);
+	CHECK_EQ_INT(store_device_get(st, "NWUK015-R01", &d), 0);
+	CHECK_EQ_STR(d.cert_sha256, "ee");
+	CHECK_EQ_INT(store_device_cert_set(st, "NWUK015-R02", "0c", "ee"), -EACCES);
+	CHECK_EQ_INT(store_device_cert_set(st, "NWUK015-R09", "0c", "ee"), -ENOENT);
+	CHECK_EQ_INT(store_device_cert_set(st, "NWUK015-R01", "0c", "'--"), -EINVAL);
 	CHECK_EQ_INT(store_device_touch(st, "NWUK015-R01", 70000), 0);
 	CHECK_EQ_INT(store_device_list(st, &list, &n), 0);
 	CHECK_EQ_INT(n, 2);

@@ -1,6 +1,7 @@
 /*
- * kiumctl device add|revoke|list: a reader's key and certificate from the hub's CA, its
- * registration (device id -> facility, certificate serial and fingerprint) and its state.
+ * kiumctl device add|renew|revoke|list: a reader's key and certificate from the hub's CA,
+ * its registration (device id -> facility, certificate serial and fingerprint), a renewed
+ * certificate before the old one expires, and its state.
  */
 #include <errno.h>
 #include <limits.h>
@@ -37,7 +38,9 @@ static char *read_text(const char *path)
 	return buf;
 }
 
-static int device_add(const char *data, const struct ctl_args *a)
+/* device add (renew false) or device renew: a new key and certificate into OUTDIR, then the
+ * store records the device or its new certificate. Files are removed if that fails. */
+static int device_issue(const char *data, const struct ctl_args *a, bool renew)
 {
 	struct store *st = NULL;
 	struct store_facility fac;
@@ -48,22 +51,35 @@ static int device_add(const char *data, const struct ctl_args *a)
 	char *ca = NULL;
 	int r, written = 0, rc = CTL_EXIT_FAIL;
 
-	if (!facility || !out)
-		return ctl_usage("device add DEVICE_ID --facility CODE --out DIR");
+	if (!out || (!renew && !facility) || (renew && facility))
+		return ctl_usage(renew ? "device renew DEVICE_ID --out DIR"
+				       : "device add DEVICE_ID --facility CODE --out DIR");
 	if (!tap_device_id_valid(id)) {
 		ctl_err("bad device id '%s' (1..63 of letters, digits, '.', '_', '-')", id);
 		return CTL_EXIT_FAIL;
 	}
 	if (ctl_store_open(data, &st) < 0)
 		return CTL_EXIT_FAIL;
-	if (store_facility_get(st, facility, &fac) < 0) {
-		ctl_err("unknown facility '%s' (kiumctl facility add first)", facility);
-		goto out;
-	}
-	if (store_device_get(st, id, &dev) == 0) {
-		ctl_err("device id %s already exists%s", id,
-			dev.revoked ? " (revoked; give the new reader a new id)" : "");
-		goto out;
+	r = store_device_get(st, id, &dev);
+	if (renew) {
+		if (r < 0 || dev.revoked) {
+			ctl_err(r < 0 ? "unknown device '%s'" : "device %s is revoked", id);
+			goto out;
+		}
+		if (store_facility_get(st, dev.facility, &fac) < 0) {
+			ctl_err("device %s names an unknown facility", id);
+			goto out;
+		}
+	} else {
+		if (store_facility_get(st, facility, &fac) < 0) {
+			ctl_err("unknown facility '%s' (kiumctl facility add first)", facility);
+			goto out;
+		}
+		if (r == 0) {
+			ctl_err("device id %s already exists%s", id,
+				dev.revoked ? " (revoked; give the new reader a new id)" : "");
+			goto out;
+		}
 	}
 	snprintf(apath, sizeof(apath), "%s/ca.crt", data);
 	if (!(ca = read_text(apath))) {
@@ -94,13 +110,17 @@ static int device_add(const char *data, const struct ctl_args *a)
 	if (pki_write_file(apath, ca, 0644) < 0)
 		goto out;
 	written = 3;
-	r = store_device_add(st, id, fac.code, cert.serial, cert.sha256, clock_wall_ms());
+	if (renew)
+		r = store_device_cert_set(st, id, cert.serial, cert.sha256);
+	else
+		r = store_device_add(st, id, fac.code, cert.serial, cert.sha256, clock_wall_ms());
 	if (r < 0) {
-		ctl_err(r == -EEXIST ? "device id %s already exists" : "cannot register device %s", id);
+		ctl_err(r == -EEXIST ? "device id %s already exists" : "cannot record device %s", id);
 		goto out;
 	}
-	printf("device %s (%s) registered\n  key  %s\n  cert %s (serial %s)\n  ca   %s\n", id,
-	       fac.code, kpath, cpath, cert.serial, apath);
+	printf("device %s (%s) %s\n  key  %s\n  cert %s (serial %s)\n  ca   %s\n", id, fac.code,
+	       renew ? "renewed; its previous certificate is no longer accepted" : "registered",
+	       kpath, cpath, cert.serial, apath);
 	rc = CTL_EXIT_OK;
 out:
 	if (rc != CTL_EXIT_OK) {
@@ -187,11 +207,14 @@ int ctl_device(const char *data, int argc, char **argv)
 	if (ctl_args_parse(argc, argv, with_value, NULL, &a) < 0)
 		return CTL_EXIT_USAGE;
 	if (a.n_pos < 1)
-		return ctl_usage("device needs add, revoke or list");
-	if (strcmp(a.pos[0], "add") == 0) {
+		return ctl_usage("device needs add, renew, revoke or list");
+	if (strcmp(a.pos[0], "add") == 0 || strcmp(a.pos[0], "renew") == 0) {
+		bool renew = strcmp(a.pos[0], "renew") == 0;
+
 		if (a.n_pos != 2)
-			return ctl_usage("device add DEVICE_ID --facility CODE --out DIR");
-		return device_add(data, &a);
+			return ctl_usage(renew ? "device renew DEVICE_ID --out DIR"
+					       : "device add DEVICE_ID --facility CODE --out DIR");
+		return device_issue(data, &a, renew);
 	}
 	if (strcmp(a.pos[0], "revoke") == 0) {
 		if (a.n_pos != 2)
