@@ -61,6 +61,8 @@ void api_portal_approvals(struct api_call *call);
 void api_portal_roles_set(struct api_call *call);
 void api_portal_roles_bulk(struct api_call *call);
 void api_portal_unlock(struct api_call *call);
+void api_portal_enabled(struct api_call *call);
+void api_portal_account_history(struct api_call *call);
 void api_portal_staff_create(struct api_call *call);
 void api_portal_staff_list(struct api_call *call);
 void api_portal_audit(struct api_call *call);

@@ -53,6 +53,7 @@ static json_t *account_json(struct store *st, const struct store_account *a, boo
 	json_object_set_new(o, "office_phone", json_string(a->office_phone));
 	json_object_set_new(o, "email", json_string(a->email));
 	json_object_set_new(o, "failed_logins", json_integer(a->failed));
+	json_object_set_new(o, "enabled", json_boolean(a->enabled));
 	if (store_account_roles(st, a->id, &roles, &n) == 0) {
 		json_t *arr = json_array();
 
@@ -389,6 +390,71 @@ void api_portal_unlock(struct api_call *call)
 		return;
 	}
 	api_reply_json(call, 200, json_pack("{s:s, s:b}", "id", a.id, "locked", 0));
+}
+
+void api_portal_enabled(struct api_call *call)
+{
+	json_t *body = api_read_json(call), *v;
+	struct store_account a;
+
+	if (!body)
+		return;
+	v = json_object_get(body, "enabled");
+	if (!json_is_boolean(v)) {
+		api_reply_error(call, 400, "field_invalid", "enabled");
+		goto out;
+	}
+	if (!api_scope_account(call, call->params[0], &a))
+		goto out;
+	if (!strcmp(a.id, call->id.account)) {
+		api_reply_error(call, 409, "own_account", NULL);
+		goto out;
+	}
+	if (!(call->id.roles & AUTH_CITYWIDE) && !a.facility[0]) {
+		api_reply_error(call, 403, "out_of_scope", NULL);
+		goto out;
+	}
+	if (store_account_set_enabled(api_store(call->api), a.id, json_is_true(v),
+				      clock_wall_ms()) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	api_reply_json(call, 200, json_pack("{s:s, s:b}", "id", a.id, "enabled", json_is_true(v)));
+out:
+	json_decref(body);
+}
+
+void api_portal_account_history(struct api_call *call)
+{
+	struct store_audit_filter f = { .limit = 100 };
+	struct store_audit *v = NULL;
+	struct store_account a;
+	json_t *logins, *changes;
+	size_t n = 0;
+
+	if (!api_scope_account(call, call->params[0], &a))
+		return;
+	f.target = a.id;
+	if (store_audit_list(api_store(call->api), &f, &v, &n) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		return;
+	}
+	logins = json_array();
+	changes = json_array();
+	for (size_t i = 0; logins && changes && i < n; i++) {
+		char when[40];
+		bool login = !strcmp(v[i].action, "POST /api/v1/session");
+
+		clock_iso8601(v[i].at_ms, when, sizeof(when));
+		json_array_append_new(login ? logins : changes,
+				      json_pack("{s:s, s:s, s:s, s:s, s:i}", "at", when, "actor",
+						v[i].actor, "action", v[i].action, "remote",
+						v[i].remote, "status", v[i].status));
+	}
+	free(v);
+	/* 접속이력 and 변경이력 of the seed's account list, newest first (100 at most). */
+	api_reply_json(call, 200, json_pack("{s:s, s:o, s:o}", "id", a.id, "logins", logins,
+					    "changes", changes));
 }
 
 void api_portal_staff_create(struct api_call *call)

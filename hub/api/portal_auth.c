@@ -91,10 +91,17 @@ void api_portal_login(struct api_call *call)
 		api_reply_error(call, 401, "login_failed", NULL);
 		goto out;
 	}
-	if (strcmp(a.state, "approved") != 0 || !a.enabled) {
+	if (strcmp(a.state, "approved") != 0) {
 		api_reply_error(call, 403, "account_not_approved", a.state);
 		goto out;
 	}
+	if (!a.enabled) {
+		api_reply_error(call, 403, "account_disabled", NULL);
+		goto out;
+	}
+	if (store_session_prune(st, now - SESSION_IDLE_MS, now - SESSION_ABSOLUTE_MS, now,
+				NULL) < 0)
+		log_warn("portal: expired sessions not pruned");
 	if (session_identity(st, a.id, &call->id) < 0 ||
 	    session_create(st, a.id, call->remote, now, sid, csrf) < 0 ||
 	    store_account_login_ok(st, a.id, now) < 0) {

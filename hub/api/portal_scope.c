@@ -22,6 +22,7 @@ static const struct {
 } portal_errors[] = {
 	{ "login_failed", "아이디 또는 비밀번호가 올바르지 않거나 잠긴 계정입니다. 5회 실패하면 잠기며, 비밀번호 재설정이나 관리자 잠금해제로 풀 수 있습니다 / Wrong id or password, or the account is locked (5 failures lock it; reset the password or ask an administrator to unlock)" },
 	{ "account_not_approved", "승인되지 않은 계정입니다 / The account is not approved" },
+	{ "account_disabled", "사용 중지된 계정입니다 / The account is disabled" },
 	{ "csrf_failed", "보안 토큰(X-CSRF-Token)이 없거나 올바르지 않습니다 / Missing or wrong CSRF token" },
 	{ "out_of_scope", "담당 범위 밖의 자료입니다 / Outside your scope" },
 	{ "field_missing", "필수 입력항목이 비어 있습니다 / A required field is missing" },
@@ -49,6 +50,7 @@ static const struct {
 	{ "link_unknown", "보호자 연결 신청이 없습니다 / No such guardian link request" },
 	{ "token_invalid", "유효하지 않거나 만료된 인증번호입니다 / Invalid or expired token" },
 	{ "facility_full", "이 시설의 계정 번호(001~999)를 모두 사용했습니다 / The facility has no account numbers left" },
+	{ "own_account", "자기 계정에는 할 수 없습니다 / Not on your own account" },
 	{ "bad_paging", "조회 조건이 올바르지 않습니다 / Bad paging or filter" },
 };
 

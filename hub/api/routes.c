@@ -77,6 +77,10 @@ const struct api_route api_routes[] = {
 	{ "POST", "/api/v1/children/{id}/guardians/{account}/confirm",
 	  AUTH_CITYWIDE | AUTH_ROLE_DISTRICT | AUTH_ROLE_CENTER, api_portal_guardian_confirm,
 	  "The child's center confirms a guardian link" },
+	{ "POST", "/api/v1/accounts/{id}/enabled", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_portal_enabled, "Enable or disable an account (사용여부)" },
+	{ "GET", "/api/v1/accounts/{id}/history", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_portal_account_history, "An account's logins and changes (접속이력, 변경이력)" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

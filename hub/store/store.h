@@ -349,6 +349,12 @@ int store_session_get(struct store *st, const uint8_t hash[STORE_HASH_BYTES],
 		      struct store_session *out);
 int store_session_touch(struct store *st, const uint8_t hash[STORE_HASH_BYTES], int64_t now_ms);
 int store_session_delete(struct store *st, const uint8_t hash[STORE_HASH_BYTES]);
+/* Deletes sessions idle since before idle_before_ms or created before created_before_ms, and
+ * one-time tokens expired before now_ms; *n (may be NULL) gets how many sessions went. */
+int store_session_prune(struct store *st, int64_t idle_before_ms, int64_t created_before_ms,
+			int64_t now_ms, size_t *n);
+/* 사용여부: a disabled account cannot log in and its sessions stop working. */
+int store_account_set_enabled(struct store *st, const char *id, bool enabled, int64_t now_ms);
 
 /* One-time tokens (purpose "password_reset"), stored hashed, and the notification outbox:
  * the token row and its message are written in one transaction. params is a JSON object. */

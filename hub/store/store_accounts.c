@@ -524,6 +524,14 @@ int store_account_login_failed(struct store *st, const char *id, int max, int64_
 	return 0;
 }
 
+int store_account_set_enabled(struct store *st, const char *id, bool enabled, int64_t now_ms)
+{
+	return account_update(st, enabled ? "UPDATE accounts SET enabled = 1, changed_ms = ?"
+					    " WHERE id = ?"
+					  : "UPDATE accounts SET enabled = 0, changed_ms = ?"
+					    " WHERE id = ?", now_ms, id, "account enabled");
+}
+
 int store_account_login_ok(struct store *st, const char *id, int64_t now_ms)
 {
 	return account_update(st, "UPDATE accounts SET failed = 0, last_login_ms = ? WHERE id = ?",
@@ -658,6 +666,32 @@ int store_session_delete(struct store *st, const uint8_t hash[STORE_HASH_BYTES])
 {
 	return session_stmt(st, "DELETE FROM sessions WHERE hash = ?", hash, 0, false,
 			    "session delete");
+}
+
+int store_session_prune(struct store *st, int64_t idle_before_ms, int64_t created_before_ms,
+			int64_t now_ms, size_t *n)
+{
+	sqlite3_stmt *s = store_prepare(st, "DELETE FROM sessions WHERE last_ms < ? OR"
+					    " created_ms < ?");
+	int r;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, idle_before_ms);
+	sqlite3_bind_int64(s, 2, created_before_ms);
+	r = store_step_done(st, s, "session prune");
+	if (n)
+		*n = r == 0 ? (size_t)sqlite3_changes(st->db) : 0;
+	sqlite3_finalize(s);
+	if (r < 0)
+		return r;
+	s = store_prepare(st, "DELETE FROM one_time_tokens WHERE expires_ms < ?");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, now_ms);
+	r = store_step_done(st, s, "token prune");
+	sqlite3_finalize(s);
+	return r;
 }
 
 /* ---- one-time tokens and the outbox ---- */

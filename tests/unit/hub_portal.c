@@ -153,6 +153,31 @@ TEST(signup_approval_login)
 			     json_object_get(r.body, "roles"), 0), "name")), "보육반장");
 	pf_reply_free(&r);
 
+	/* 사용여부: a disabled staff account is refused at once, also its open session. */
+	{
+		char ssid[SESSION_ID_TEXT], scsrf[SESSION_CSRF_TEXT];
+
+		CHECK_EQ_INT(login("NWUK015002", "Center12345", ssid, scsrf, &r), 200);
+		pf_reply_free(&r);
+		CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/accounts/NWUK015002/enabled", sid, csrf,
+				     NULL, "{\"enabled\":false}", &r), 200);
+		pf_reply_free(&r);
+		CHECK_EQ_INT(pf_call(&F, "GET", "/api/v1/session", ssid, NULL, NULL, NULL, &r), 401);
+		pf_reply_free(&r);
+		CHECK_EQ_INT(login("NWUK015002", "Center12345", NULL, NULL, &r), 403);
+		CHECK_EQ_STR(r.code, "account_disabled");
+		pf_reply_free(&r);
+		CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/accounts/nwofficer/enabled", sid, csrf,
+				     NULL, "{\"enabled\":false}", &r), 409);
+		CHECK_EQ_STR(r.code, "own_account");
+		pf_reply_free(&r);
+		CHECK_EQ_INT(pf_call(&F, "GET", "/api/v1/accounts/NWUK015002/history", sid, NULL,
+				     NULL, NULL, &r), 200);
+		CHECK_EQ_INT((int)json_array_size(json_object_get(r.body, "logins")), 2);
+		CHECK(json_array_size(json_object_get(r.body, "changes")) >= 2);
+		pf_reply_free(&r);
+	}
+
 	/* Logout ends the session. */
 	CHECK_EQ_INT(pf_call(&F, "DELETE", "/api/v1/session", sid, csrf, NULL, NULL, &r), 200);
 	CHECK(strstr(r.extra, "Max-Age=0") != NULL);
