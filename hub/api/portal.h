@@ -39,6 +39,14 @@ void api_audit_target(struct api_call *call, const char *target);
 /* The client's IP address (without port) of a call. */
 void api_remote_ip(const struct api_call *call, char *out, size_t outlen);
 
+/* The per-address brake (portal_throttle.c): api_portal_throttled answers 429 and returns
+ * true when the caller's address spent its budget in the current window;
+ * api_portal_throttle_charge spends points (a failed login 1, an outbox request 2). */
+bool api_portal_throttled(struct api_call *call);
+void api_portal_throttle_charge(struct api_call *call, int points);
+/* Forgets every address (tests). */
+void api_portal_throttle_reset(void);
+
 /* JSON field helpers: the string value of key, or NULL when absent. Non-strings answer 400
  * field_invalid and set *bad. */
 const char *api_field(struct api_call *call, json_t *o, const char *key, bool required,

@@ -76,6 +76,8 @@ void api_portal_login(struct api_call *call)
 	if (bad)
 		goto out;
 	api_audit_target(call, strlen(id) <= 32 ? id : "(long id)");
+	if (api_portal_throttled(call))
+		goto out;
 	err = store_account_get(st, id, &a);
 	if (err < 0 && err != -ENOENT) {
 		api_reply_error(call, 503, "store_unavailable", NULL);
@@ -88,6 +90,7 @@ void api_portal_login(struct api_call *call)
 		    locked)
 			log_notice("portal: account %s locked after %d failed logins", a.id,
 				   SESSION_MAX_FAILURES);
+		api_portal_throttle_charge(call, 1);
 		api_reply_error(call, 401, "login_failed", NULL);
 		goto out;
 	}
@@ -168,6 +171,9 @@ static bool signup_common(struct api_call *call, json_t *body, struct store_acco
 	const char *id, *confirm, *name, *phone, *email;
 	bool bad = false;
 
+	if (api_portal_throttled(call))
+		return false;
+	api_portal_throttle_charge(call, 2);
 	id = api_field(call, body, "id", true, &bad);
 	*pw = api_field(call, body, "password", true, &bad);
 	confirm = api_field(call, body, "password_confirm", true, &bad);
@@ -315,6 +321,9 @@ void api_portal_reset_request(struct api_call *call)
 
 	if (!body)
 		return;
+	if (api_portal_throttled(call))
+		goto out;
+	api_portal_throttle_charge(call, 2);
 	id = api_field(call, body, "id", true, &bad);
 	phone = api_field(call, body, "phone", true, &bad);
 	if (bad)
@@ -366,6 +375,9 @@ void api_portal_reset_confirm(struct api_call *call)
 
 	if (!body)
 		return;
+	if (api_portal_throttled(call))
+		goto out;
+	api_portal_throttle_charge(call, 2);
 	tok = api_field(call, body, "token", true, &bad);
 	pw = api_field(call, body, "password", true, &bad);
 	confirm = api_field(call, body, "password_confirm", true, &bad);
@@ -409,6 +421,9 @@ void api_portal_id_lookup(struct api_call *call)
 
 	if (!body)
 		return;
+	if (api_portal_throttled(call))
+		goto out;
+	api_portal_throttle_charge(call, 2);
 	name = api_field(call, body, "name", true, &bad);
 	phone = api_field(call, body, "phone", true, &bad);
 	if (bad)

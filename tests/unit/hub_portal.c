@@ -5,6 +5,7 @@
  * links, the audit log, field validation and SQL metacharacters.
  */
 #include "common/clock.h"
+#include "hub/api/portal.h"
 #include "hub/domain/accounts.h"
 #include "tests/harness.h"
 #include "tests/unit/hub_portal_fixture.h"
@@ -26,6 +27,7 @@ static int setup(void)
 	if (pf_open(&F) < 0)
 		return -1;
 	harness_defer(fixture_close, NULL);
+	api_portal_throttle_reset();
 	if (pf_facility(&F, "NWUK015", "NW", "UK") < 0 || pf_facility(&F, "GNUK001", "GN", "UK") < 0)
 		return -1;
 	if (pf_account(&F, "city01", "", "", "approved", "city:UK") < 0)
@@ -470,6 +472,32 @@ TEST(attendance_reads_are_audited)
 	}
 }
 
+TEST(failed_logins_and_public_requests_are_throttled_per_address)
+{
+	struct pf_reply r;
+	int i;
+
+	CHECK(setup() == 0);
+	/* Spraying one password over many ids: no account locks, the address does. */
+	for (i = 0; i < 40; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "user%03d", i);
+		CHECK_EQ_INT(login(id, "Spray2026pw", NULL, NULL, &r), 401);
+		pf_reply_free(&r);
+	}
+	CHECK_EQ_INT(login("city01", "Passw0rd1234", NULL, NULL, &r), 429);
+	CHECK_EQ_STR(r.code, "too_many_attempts");
+	CHECK(strstr(r.extra, "Retry-After: ") != NULL);
+	pf_reply_free(&r);
+	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/password-reset", NULL, NULL, NULL,
+			     "{\"id\":\"city01\",\"phone\":\"010-1111-2222\"}", &r), 429);
+	pf_reply_free(&r);
+	clock_advance(10 * 60 * 1000);
+	CHECK_EQ_INT(login("city01", "Passw0rd1234", NULL, NULL, &r), 200);
+	pf_reply_free(&r);
+}
+
 TEST(role_table_has_the_seed_names)
 {
 	CHECK_EQ_STR(accounts_role_find("city", "UK")->name, "시관리자_우리동네키움센터");
@@ -488,6 +516,7 @@ int main(void)
 	RUN(field_validation_and_sql_metacharacters);
 	RUN(guardian_links_child_scope_and_audit);
 	RUN(attendance_reads_are_audited);
+	RUN(failed_logins_and_public_requests_are_throttled_per_address);
 	RUN(role_table_has_the_seed_names);
 	return harness_done();
 }

@@ -10,6 +10,7 @@
  * What it covers: the router's role check and the handlers' scope checks. What it does not:
  * TLS itself (tests/e2e), and whether an allowed call did the right thing (hub_portal.c).
  */
+#include "hub/api/portal.h"
 #include "tests/harness.h"
 #include "tests/unit/hub_portal_fixture.h"
 
@@ -138,6 +139,7 @@ static int world(struct pf *f)
 	int64_t tid;
 
 	clock_pin(1800000000000LL, 1000, true);
+	api_portal_throttle_reset();
 	W(pf_open(f));
 	W(pf_facility(f, "NWUK015", "NW", "UK"));
 	W(pf_facility(f, "NWUK016", "NW", "UK"));
