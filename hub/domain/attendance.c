@@ -37,6 +37,8 @@ const char *attendance_time_flag_name(enum store_time_flag f)
 	return "uncorrectable";
 }
 
+#define ATTENDANCE_MAX_AGE_MS (366LL * 24 * 3600 * 1000)
+
 struct order {
 	uint64_t seq;
 	size_t i;
@@ -59,7 +61,9 @@ static int64_t tap_time(const struct tap_batch *b, const struct tap *t, int64_t 
 		*flag = STORE_TIME_READER;
 		return t->wall_ms;
 	}
-	if (strcmp(t->boot_id, b->boot_id) == 0 && t->mono_ms <= b->mono_ms) {
+	/* Same boot, and a plausible age: a reader does not hold a tap for a year. */
+	if (strcmp(t->boot_id, b->boot_id) == 0 && t->mono_ms <= b->mono_ms &&
+	    b->mono_ms - t->mono_ms <= ATTENDANCE_MAX_AGE_MS) {
 		*flag = STORE_TIME_CORRECTED;
 		return received_ms - (b->mono_ms - t->mono_ms);
 	}

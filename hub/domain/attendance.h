@@ -16,8 +16,9 @@
  *   - A card of another facility tapped here is stored as a tap here (it tapped where it is).
  *   - Clock: synced taps keep the reader's wall time. An unsynced tap from the batch's own
  *     boot is placed at received_ms - (batch.mono_ms - tap.mono_ms), flagged "corrected";
- *     one from another boot keeps the reader's value, flagged "uncorrectable". The reader's
- *     raw fields are always kept beside the effective time.
+ *     one from another boot (or more than a year old, or later than its own batch) keeps
+ *     the reader's value, flagged "uncorrectable". The reader's raw fields are always kept
+ *     beside the effective time.
  *   - Direction and result stay as the reader decided (reconciliation is a later issue).
  *   - One transaction per batch, committed durably before returning (or, with
  *     attendance_ingest_tx, several batches in one transaction the caller commits).

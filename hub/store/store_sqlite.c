@@ -351,6 +351,31 @@ out:
 	return r;
 }
 
+/* WAL lets kiumctl and the hub's readers run beside the writer. A file system that cannot
+ * do WAL leaves SQLite in its rollback journal: still durable, so only warn. */
+static int wal_on(struct store *st, const char *path)
+{
+	sqlite3_stmt *s = store_prepare(st, "PRAGMA journal_mode=WAL");
+	const unsigned char *mode;
+	int rc;
+
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	mode = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+	if (rc != SQLITE_ROW) {
+		rc = store_step_error(st, rc, "WAL mode");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	if (!mode || (strcmp((const char *)mode, "wal") != 0 &&
+		      strcmp((const char *)mode, "memory") != 0))
+		log_warn("store: %s: WAL journal not available (mode %s)", path,
+			 mode ? (const char *)mode : "?");
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int store_open(const char *path, struct store **out)
 {
 	struct store *st = calloc(1, sizeof(*st));
@@ -367,7 +392,7 @@ int store_open(const char *path, struct store **out)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
-	if ((r = store_exec(st, "PRAGMA journal_mode=WAL", "WAL mode")) < 0 ||
+	if ((r = wal_on(st, path)) < 0 ||
 	    (r = store_exec(st, "PRAGMA synchronous=FULL", "synchronous")) < 0 ||
 	    (r = store_exec(st, "PRAGMA foreign_keys=ON", "foreign keys")) < 0)
 		goto out;

@@ -255,6 +255,26 @@ TEST(clock_correction)
 	CHECK_EQ_INT(probe_batch_mono(3), -1);
 }
 
+/* Monotonic times that cannot describe one boot's recent past are not used to correct. */
+TEST(implausible_correction)
+{
+	struct tap taps[2];
+	struct tap_batch b;
+	struct attendance_result res[2];
+	uint64_t high = 0;
+
+	CHECK(setup() == 0);
+	make_batch(&b, taps, 2, 1);
+	b.mono_ms = 9000000000000000000LL;
+	taps[0].clock_synced = false;
+	taps[0].mono_ms = 1; /* 285 million years before the upload */
+	taps[1].clock_synced = false;
+	taps[1].mono_ms = b.mono_ms + 1; /* after the upload it came in */
+	CHECK_EQ_INT(attendance_ingest(st, DEV, &b, NULL, T0, res, &high), 0);
+	CHECK_EQ_INT(res[0].flag, STORE_TIME_UNCORRECTABLE);
+	CHECK_EQ_INT(res[1].flag, STORE_TIME_UNCORRECTABLE);
+}
+
 TEST(device_checks)
 {
 	struct tap taps[1];
@@ -487,6 +507,7 @@ int main(void)
 	RUN(gap_rejected_then_filled);
 	RUN(bad_records_beside_good);
 	RUN(clock_correction);
+	RUN(implausible_correction);
 	RUN(device_checks);
 	RUN(foreign_card_and_unknown_card);
 	RUN(card_holder_at_tap_time);
