@@ -19,6 +19,7 @@ static struct {
 /* KIUM_CLOCK_UNSYNCED: see clock_pin_from_env. */
 static struct {
 	bool on;
+	bool synced; /* the file appeared: true time, and synced whatever adjtimex says */
 	int64_t offset_ms;
 	char file[256];
 } clock_skew;
@@ -29,6 +30,7 @@ static bool clock_skew_active(void)
 		return false;
 	if (access(clock_skew.file, F_OK) == 0) {
 		clock_skew.on = false; /* synced for good */
+		clock_skew.synced = true;
 		return false;
 	}
 	return true;
@@ -63,6 +65,8 @@ bool clock_is_synced(void)
 		return clock_pin_state.synced;
 	if (clock_skew_active())
 		return false;
+	if (clock_skew.synced)
+		return true;
 	state = adjtimex(&tx);
 	return state != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }

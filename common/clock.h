@@ -32,7 +32,7 @@ void clock_unpin(void);
  * end-to-end tests can pin a daemon's clock. Returns true when it pinned.
  * Also reads KIUM_CLOCK_UNSYNCED="OFFSET_MS:FILE" (a board that booted without a real-time
  * clock): the wall clock runs OFFSET_MS off the true time and reports unsynced until FILE
- * exists; from then on it is true and synced (NTP caught up). Monotonic time is untouched. */
+ * exists; from then on it is true and reports synced (NTP caught up). Monotonic time is untouched. */
 bool clock_pin_from_env(void);
 
 /* Seoul local day number (days since 1970-01-01 in Asia/Seoul) of a UTC wall time. */

@@ -88,6 +88,12 @@ static void uplink_failed(struct uplink *u, int64_t now, bool online, bool refus
 
 	u->failures++;
 	delay = refused ? u->cfg.backoff_max_ms : uplink_backoff(u);
+	if (u->failures == 1 && !online) {
+		pthread_mutex_lock(&u->lock);
+		log_warn("uplink: hub unreachable (%s); taps stay in the journal, retrying with backoff",
+			 u->st.last_error);
+		pthread_mutex_unlock(&u->lock);
+	}
 	u->retry_at = now + delay;
 	pthread_mutex_lock(&u->lock);
 	u->st.online = online;
@@ -98,6 +104,8 @@ static void uplink_failed(struct uplink *u, int64_t now, bool online, bool refus
 
 static void uplink_succeeded(struct uplink *u, int64_t now)
 {
+	if (u->failures)
+		log_notice("uplink: hub reachable again after %d failed attempts", u->failures);
 	u->failures = 0;
 	u->retry_at = 0;
 	pthread_mutex_lock(&u->lock);

@@ -4,19 +4,19 @@
  *   faultproxy LISTEN_PORT_FILE TARGET_PORT MODE_FILE
  *
  * Listens on 127.0.0.1 (an ephemeral port, written to LISTEN_PORT_FILE once listening) and
- * forwards each connection to 127.0.0.1:TARGET_PORT. At each accept it reads MODE_FILE (one
- * line; missing file = "pass"):
+ * forwards each connection to 127.0.0.1:TARGET_PORT. Before each event it reads MODE_FILE (one
+ * line; missing file = "pass"); a new mode applies to new connections and to open ones alike,
+ * its byte count starting when the mode was set:
  *   pass              forward both ways untouched
  *   reset N           after N bytes from the server, reset both sides (RST)
  *   stall N           after N bytes from the server, swallow whatever else it sends (the
  *                     sockets stay open: the client waits for an answer that never comes)
  *   drop N            after N bytes from the server, close both sides quietly (FIN): the
  *                     client gets a truncated answer
- *   refuse            close the client connection at once
- * The first N bytes are usually the TLS handshake, so N a little above the handshake size
- * spoils the HTTP answer: the request reached the hub, the answer did not reach the reader.
- * Every accepted connection appends "MODE N" to MODE_FILE.log, so tests can tell that the
- * fault was really exercised.
+ *   refuse            close new client connections at once, reset open ones
+ * On a kept-alive connection the next bytes from the server are an HTTP answer, so a small N
+ * spoils an answer to a request the hub has already acted on. Every fault that really fires
+ * appends "MODE fired" to MODE_FILE.log, so tests can tell that it was exercised.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,24 +41,43 @@ struct pair {
 };
 
 static struct pair pairs[MAXC];
+static char cur_mode[16] = "pass";
+static long cur_limit;
+static const char *mode_file;
 
-static void read_mode(const char *file, struct pair *p)
+/* Re-reads the mode file; a change re-arms every open connection. */
+static void read_mode(void)
 {
-	FILE *f = fopen(file, "r");
+	FILE *f = fopen(mode_file, "r");
+	char m[16] = "pass";
+	long limit = 0;
+
+	if (f) {
+		if (fscanf(f, "%15s %ld", m, &limit) < 1)
+			snprintf(m, sizeof(m), "pass");
+		fclose(f);
+	}
+	if (strcmp(m, cur_mode) == 0 && limit == cur_limit)
+		return;
+	snprintf(cur_mode, sizeof(cur_mode), "%s", m);
+	cur_limit = limit;
+	for (int i = 0; i < MAXC; i++) {
+		snprintf(pairs[i].mode, sizeof(pairs[i].mode), "%s", m);
+		pairs[i].limit = limit;
+		pairs[i].from_server = 0;
+		pairs[i].spoiled = 0;
+	}
+}
+
+static void fired(const char *mode)
+{
 	char log[4200];
 	FILE *l;
 
-	snprintf(p->mode, sizeof(p->mode), "pass");
-	p->limit = 0;
-	if (f) {
-		if (fscanf(f, "%15s %ld", p->mode, &p->limit) < 1)
-			snprintf(p->mode, sizeof(p->mode), "pass");
-		fclose(f);
-	}
-	snprintf(log, sizeof(log), "%s.log", file);
+	snprintf(log, sizeof(log), "%s.log", mode_file);
 	l = fopen(log, "a");
 	if (l) {
-		fprintf(l, "%s %ld\n", p->mode, p->limit);
+		fprintf(l, "%s fired\n", mode);
 		fclose(l);
 	}
 }
@@ -93,6 +112,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	target = atoi(argv[2]);
+	mode_file = argv[3];
 	for (int i = 0; i < MAXC; i++)
 		pairs[i].c = pairs[i].s = -1;
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -127,8 +147,15 @@ int main(int argc, char **argv)
 			fds[n].events = POLLIN;
 			map[n++] = i;
 		}
-		if (poll(fds, (nfds_t)n, -1) < 0 && errno != EINTR)
+		if (poll(fds, (nfds_t)n, 50) < 0 && errno != EINTR)
 			return 1;
+		read_mode();
+		if (strcmp(cur_mode, "refuse") == 0)
+			for (int i = 0; i < MAXC; i++)
+				if (pairs[i].c >= 0) {
+					fired("refuse");
+					close_pair(&pairs[i], 1);
+				}
 		if (fds[0].revents & POLLIN) {
 			int c = accept(lfd, NULL, NULL), slot = -1;
 
@@ -146,7 +173,10 @@ int main(int argc, char **argv)
 				memset(p, 0, sizeof(*p));
 				p->c = c;
 				p->s = socket(AF_INET, SOCK_STREAM, 0);
-				read_mode(argv[3], p);
+				snprintf(p->mode, sizeof(p->mode), "%s", cur_mode);
+				p->limit = cur_limit;
+				if (strcmp(p->mode, "refuse") == 0)
+					fired("refuse");
 				t.sin_port = htons((uint16_t)target);
 				t.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 				if (strcmp(p->mode, "refuse") == 0 ||
@@ -182,6 +212,7 @@ int main(int argc, char **argv)
 				if (r > room) {
 					r = room;
 					p->spoiled = 1;
+					fired(p->mode);
 				}
 				p->from_server += r;
 			}
