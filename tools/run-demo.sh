@@ -120,7 +120,7 @@ touch "$RUN/reader/kiosk.tty" "$RUN/reader/feedback.log"
 LIBNFC_AUTO_SCAN=false "$BIN/kium-reader" --config "$RUN/reader/kium-reader.conf" \
 	>"$RUN/reader.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do grep -q 'roster now at version\|roster: ' "$RUN/reader.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q 'roster now at version' "$RUN/reader.log" 2>/dev/null && break; sleep 0.1; done
 echo "kium-reader running (log: $RUN/reader.log, kiosk: $RUN/reader/kiosk.tty)"
 
 # The terminal kiosk redraws whole screens; the last one, without escape sequences.
