@@ -37,6 +37,11 @@ struct store {
 	sqlite3_stmt *stmt[SS_COUNT];
 };
 
+/* The schema version this program writes, and store_open that migrates only up to version
+ * (tests: a database as an older release left it). */
+int store_schema_latest(void);
+int store_open_at(const char *path, int version, struct store **out);
+
 /* The cached statement id, prepared from sql the first time; reset with bindings cleared.
  * NULL after logging when preparing fails. */
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, const char *sql);

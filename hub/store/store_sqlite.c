@@ -307,7 +307,7 @@ static int schema_read(struct store *st, int *version)
 	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-static int migrate(struct store *st, const char *path)
+static int migrate(struct store *st, const char *path, int target)
 {
 	sqlite3_stmt *s = NULL;
 	int version, r;
@@ -327,7 +327,7 @@ static int migrate(struct store *st, const char *path)
 		r = -EPROTO;
 		goto out;
 	}
-	for (int v = version + 1; v <= STORE_SCHEMA_VERSION; v++) {
+	for (int v = version + 1; v <= target; v++) {
 		if ((r = store_exec(st, migrations[v - 1], "migration")) < 0)
 			goto out;
 		s = store_prepare(st, "INSERT INTO schema_migrations (version, applied_ms)"
@@ -376,7 +376,17 @@ static int wal_on(struct store *st, const char *path)
 	return 0;
 }
 
+int store_schema_latest(void)
+{
+	return STORE_SCHEMA_VERSION;
+}
+
 int store_open(const char *path, struct store **out)
+{
+	return store_open_at(path, STORE_SCHEMA_VERSION, out);
+}
+
+int store_open_at(const char *path, int version, struct store **out)
 {
 	struct store *st = calloc(1, sizeof(*st));
 	int r = -EIO;
@@ -396,7 +406,11 @@ int store_open(const char *path, struct store **out)
 	    (r = store_exec(st, "PRAGMA synchronous=FULL", "synchronous")) < 0 ||
 	    (r = store_exec(st, "PRAGMA foreign_keys=ON", "foreign keys")) < 0)
 		goto out;
-	if ((r = migrate(st, path)) < 0)
+	if (version < 1 || version > STORE_SCHEMA_VERSION) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((r = migrate(st, path, version)) < 0)
 		goto out;
 	*out = st;
 	return 0;
