@@ -173,7 +173,7 @@ int store_device_list_silent(struct store *st, int64_t now_ms, int64_t silent_ms
 enum store_time_flag {
 	STORE_TIME_READER = 0,       /* the reader's clock was synced: its wall time is used */
 	STORE_TIME_CORRECTED,        /* unsynced, same boot as the batch: corrected by the hub */
-	STORE_TIME_UNCORRECTABLE,    /* unsynced, another boot: the reader's value, untrusted */
+	STORE_TIME_UNCORRECTABLE,    /* unsynced, not placeable: the reader's value, untrusted */
 };
 
 enum store_put_outcome {
@@ -182,16 +182,18 @@ enum store_put_outcome {
 	STORE_PUT_HELD_REJECT,  /* (device, seq) already held as a rejected record */
 };
 
-/* One transaction around a batch: begin, puts, commit (durable) or rollback. Nesting is
- * refused (-EBUSY). store_rollback is safe to call when no transaction is open. */
+/* One transaction around a batch (or a group of batches): begin, puts, commit (durable) or
+ * rollback. Nesting is refused (-EBUSY). store_rollback is safe to call when no transaction
+ * is open. Single-statement writes made while it is open join it; calls that open their
+ * own transaction (card assignments, account changes) return -EBUSY instead. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /* Holds (device, tap->seq) at most once. reject == NULL: a tap, with time_ms its effective
- * time (per flag); for a
- * CORRECTED tap, batch_mono_ms is the batch's monotonic time the correction used, kept so
- * that time_ms = received_ms - (batch_mono_ms - tap->mono_ms) can be checked from the row.
+ * time (per flag); for a CORRECTED tap, batch_mono_ms is the batch's monotonic time the
+ * correction used, kept so that time_ms = received_ms - (batch_mono_ms - tap->mono_ms) can
+ * be checked from the row (ignored otherwise).
  * reject != NULL: the record was malformed but its sequence number is held (so the device's
  * contiguous sequence can pass it) with that stable reason code; tap fields may be partial.
  * On an existing (device, seq), *outcome says what is held and *held_reject (if not NULL)
