@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,9 @@ int main(int argc, char **argv)
 	    main_int(cfg, "tls", "ticket_lifetime_s", 0, 7L * 86400, &ticket) < 0 ||
 	    config_get_bool(cfg, "metrics", "public", false, &mpublic) < 0)
 		goto out;
+	/* Past a file size limit a write fails (EFBIG), the store reports it and devices get
+	 * 503 to retry later; the default action would kill the hub instead. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (clock_pin_from_env())
 		log_notice("main: clock pinned by KIUM_PINNED_CLOCK");
 
