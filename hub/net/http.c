@@ -21,7 +21,7 @@ enum http_piece { PIECE_NONE, PIECE_URL, PIECE_FIELD, PIECE_VALUE };
 struct http_in {
 	http_parser parser;
 	struct http_limits limits;
-	char *arena;              /* max_header + 1 bytes */
+	char *arena;              /* max_header + 1 bytes, allocated when a request begins */
 	size_t arena_len;
 	enum http_piece piece;
 	size_t name_off[HTTP_MAX_HEADERS];
@@ -50,6 +50,11 @@ static int http_fail(struct http_in *in, int status, const char *why)
 
 static int http_arena_add(struct http_in *in, enum http_piece piece, const char *at, size_t n)
 {
+	if (!in->arena) {
+		in->arena = malloc(in->limits.max_header + 1);
+		if (!in->arena)
+			return http_fail(in, 503, "out of memory");
+	}
 	if (in->piece != piece && in->piece != PIECE_NONE) {
 		/* The previous piece ends: NUL-terminate it. */
 		if (in->arena_len + 1 > in->limits.max_header)
@@ -105,9 +110,9 @@ static int http_on_headers_complete(http_parser *p)
 	const char *expect;
 	char *q;
 
-	in->arena[in->arena_len] = '\0';
-	if (in->piece == PIECE_NONE)
+	if (in->piece == PIECE_NONE || !in->arena)
 		return http_fail(in, 400, "no request target");
+	in->arena[in->arena_len] = '\0';
 	r->method = p->method;
 	r->method_name = http_method_str((enum http_method)p->method);
 	r->path = in->arena;
@@ -205,11 +210,6 @@ int http_in_new(const struct http_limits *limits, struct http_in **out)
 	in->limits = *limits;
 	if (in->limits.max_header < 64)
 		in->limits.max_header = 64;
-	in->arena = malloc(in->limits.max_header + 1);
-	if (!in->arena) {
-		free(in);
-		return -ENOMEM;
-	}
 	in->body.max = in->limits.max_body + 1;
 	http_parser_init(&in->parser, HTTP_REQUEST);
 	in->parser.data = in;
@@ -271,6 +271,8 @@ const struct http_request *http_in_request(const struct http_in *in)
 
 void http_in_next(struct http_in *in)
 {
+	if (in->body.cap > 4096)
+		netbuf_free(&in->body);
 	http_in_reset(in);
 	if (HTTP_PARSER_ERRNO(&in->parser) == HPE_PAUSED)
 		http_parser_pause(&in->parser, 0);
@@ -284,6 +286,15 @@ int http_in_error(const struct http_in *in)
 const char *http_in_error_reason(const struct http_in *in)
 {
 	return in->error_reason ? in->error_reason : "";
+}
+
+void http_in_trim(struct http_in *in)
+{
+	if (in->started || in->ready)
+		return;
+	free(in->arena);
+	in->arena = NULL;
+	netbuf_free(&in->body);
 }
 
 bool http_in_started(const struct http_in *in)

@@ -6,7 +6,8 @@
  *
  *   http_in_feed(in, data, len, &used)  -> HTTP_IN_MORE    all of data[0..used) taken
  *                                        -> HTTP_IN_READY   http_in_request() until http_in_next()
- *                                        -> HTTP_IN_ERROR   http_in_error(): 400, 413 or 431
+ *                                        -> HTTP_IN_ERROR   http_in_error(): 400, 413, 431
+ *                                                           (503 when out of memory)
  *
  * Limits: max_header bounds the request line plus all header lines (431), max_body the body,
  * by Content-Length before it arrives or as chunks accumulate (413).
@@ -62,9 +63,11 @@ enum http_in_status http_in_feed(struct http_in *in, const char *data, size_t le
 const struct http_request *http_in_request(const struct http_in *in);
 /* After HTTP_IN_READY: resets for the next request of the same connection. */
 void http_in_next(struct http_in *in);
-/* After HTTP_IN_ERROR: the status to answer (400, 413, 431) and a short reason for logs. */
+/* After HTTP_IN_ERROR: the status to answer (400, 413, 431, 503) and a short reason for logs. */
 int http_in_error(const struct http_in *in);
 const char *http_in_error_reason(const struct http_in *in);
+/* Between requests: releases the head arena and body buffer (idle connections). */
+void http_in_trim(struct http_in *in);
 /* Some bytes of a request (beyond blank lines) have arrived and it is not complete. */
 bool http_in_started(const struct http_in *in);
 /* Whether the current request's headers are complete. */

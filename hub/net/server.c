@@ -548,6 +548,14 @@ static void conn_serve(struct conn *c)
 		conn_start_linger(c);
 		return;
 	}
+	/* Idle keep-alive connections hold no buffers: a thousand readers cost little. */
+	if (netbuf_size(&c->in) == 0) {
+		netbuf_free(&c->in);
+		http_in_trim(c->http);
+		tls_conn_trim(c->tls);
+	}
+	if (netbuf_size(&c->out) == 0)
+		netbuf_free(&c->out);
 	conn_update_events(c);
 }
 

@@ -72,6 +72,8 @@ bool tls_conn_want_write(const struct tls_conn *conn);
 /* True when decrypted or received bytes are waiting inside the adapter, so that a read
  * would make progress without the socket becoming readable again. */
 bool tls_conn_pending(const struct tls_conn *conn);
+/* Releases read-ahead memory when none is buffered (idle connections). */
+void tls_conn_trim(struct tls_conn *conn);
 /* Sends close_notify, best effort. */
 void tls_conn_close_notify(struct tls_conn *conn);
 /* The peer's identity; valid after the handshake. */

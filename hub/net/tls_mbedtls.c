@@ -9,7 +9,6 @@
 #include "common/log.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +51,7 @@ struct tls_conn {
 	bool done;
 	struct tls_peer peer;
 	size_t rpos, rlen;
-	unsigned char rbuf[TLS_RBUF];
+	unsigned char *rbuf; /* TLS_RBUF bytes while in use, NULL when trimmed */
 };
 
 static const int tls_suites[] = {
@@ -254,7 +253,12 @@ static int tls_bio_recv(void *arg, unsigned char *buf, size_t len)
 
 	if (c->rpos == c->rlen) {
 		c->rpos = c->rlen = 0;
-		n = recv(c->fd, c->rbuf, sizeof(c->rbuf), 0);
+		if (!c->rbuf) {
+			c->rbuf = malloc(TLS_RBUF);
+			if (!c->rbuf)
+				return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+		}
+		n = recv(c->fd, c->rbuf, TLS_RBUF, 0);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return MBEDTLS_ERR_SSL_WANT_READ;
@@ -276,14 +280,13 @@ static int tls_bio_recv(void *arg, unsigned char *buf, size_t len)
 
 int tls_conn_new(struct tls_ctx *ctx, int fd, struct tls_conn **out)
 {
-	struct tls_conn *c = malloc(sizeof(*c));
+	struct tls_conn *c = calloc(1, sizeof(*c));
 	char eb[128];
 	int ret;
 
 	*out = NULL;
 	if (!c)
 		return -ENOMEM;
-	memset(c, 0, offsetof(struct tls_conn, rbuf));
 	c->ctx = ctx;
 	c->fd = fd;
 	mbedtls_ssl_init(&c->ssl);
@@ -304,7 +307,17 @@ void tls_conn_free(struct tls_conn *conn)
 	if (!conn)
 		return;
 	mbedtls_ssl_free(&conn->ssl);
+	free(conn->rbuf);
 	free(conn);
+}
+
+void tls_conn_trim(struct tls_conn *conn)
+{
+	if (conn->rpos == conn->rlen) {
+		free(conn->rbuf);
+		conn->rbuf = NULL;
+		conn->rpos = conn->rlen = 0;
+	}
 }
 
 /* Maps a library status to the interface's: -EAGAIN (with want_write), or an errno. */
