@@ -67,7 +67,7 @@ static const struct config_key reader_keys[] = {
 	{ "hub", "ca", "", "CA certificate that signed the hub's device certificate" },
 	{ "hub", "cert", "", "this reader's client certificate (CN = device id)" },
 	{ "hub", "key", "", "this reader's private key" },
-	{ "hub", "batch", "100", "taps in one upload (at most 1000)" },
+	{ "hub", "batch", "500", "taps in one upload at most (1..1000); a backlog drains in batches this big" },
 	{ "hub", "connect_timeout_ms", "5000", "TCP and TLS handshake to the hub" },
 	{ "hub", "timeout_ms", "15000", "one whole request to the hub" },
 	{ "hub", "backoff_min_ms", "500", "first wait after the hub could not be reached (doubles)" },

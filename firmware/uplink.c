@@ -415,7 +415,7 @@ struct uplink *uplink_new_for_test(const struct uplink_config *cfg)
 		return NULL;
 	u->cfg = *cfg;
 	if (u->cfg.batch_max <= 0 || u->cfg.batch_max > TAP_BATCH_MAX)
-		u->cfg.batch_max = 100;
+		u->cfg.batch_max = 500;
 	if (u->cfg.backoff_min_ms <= 0)
 		u->cfg.backoff_min_ms = 500;
 	if (u->cfg.backoff_max_ms < u->cfg.backoff_min_ms)

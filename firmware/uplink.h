@@ -36,7 +36,7 @@ struct uplink_config {
 	struct journal *journal;  /* the uplink's own handle (not the tap loop's) */
 	const char *device_id;
 	const char *version;      /* software version for the heartbeat */
-	long batch_max;           /* records per upload (default 100, at most TAP_BATCH_MAX) */
+	long batch_max;           /* records per upload (default 500, at most TAP_BATCH_MAX) */
 	long backoff_min_ms;      /* first retry delay (default 500) */
 	long backoff_max_ms;      /* cap (default 60000) */
 	long status_interval_ms;  /* heartbeat (default 60000) */

@@ -19,7 +19,7 @@ total=${UPLINK_BACKLOG:-$(scale 100000)}
 for i in $(seq "$live"); do
 	printf 'place %s\nidle\n' "$(printf '04a1b2%02x' $((i % 4)))"
 done >"$T/script"
-uplink_reader_config "$T/r.conf" "https://localhost:$port"
+uplink_reader_config "$T/r.conf" "https://localhost:$port" ${UPLINK_BATCH:+hub.batch=$UPLINK_BATCH}
 spawn reader "$BIN/kium-reader" --config "$T/r.conf"
 rpid=$SPAWNED_PID
 wait_for 60 rec_more $((live - 1)) || die "the reader did not record $live taps"
