@@ -55,6 +55,11 @@ r = read_responses(s, 1, timeout=5); dt = time.time() - t0
 print(r[0][0] if r else 0, closed(s), 1.0 < dt < 4.5)')
 expect_eq "slow header gets 408 then close" "$r" "408 True True"
 r=$(pyclient '
+s = tls(); t0 = time.time(); s.sendall(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12")
+r = read_responses(s, 1, timeout=5); dt = time.time() - t0
+print(r[0][0] if r else 0, closed(s), 1.0 < dt < 4.5)')
+expect_eq "slow body gets 408 then close" "$r" "408 True True"
+r=$(pyclient '
 s = tls(); s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 r = read_responses(s, 1); t0 = time.time(); c = closed(s, timeout=5); dt = time.time() - t0
 print(r[0][0], c, 1.0 < dt < 4.5)')
