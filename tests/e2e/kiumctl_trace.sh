@@ -119,4 +119,24 @@ check "token_revoke" "$K" --data "$D" token revoke 1
 "$P" "$DB" token "$tok" >/dev/null 2>&1
 expect_eq "revoked_token_refused" "$?" 1
 "$K" --data "$D" token list | grep -q "^1 .*admin .*revoked .*e2e" && pass "token_list" || fail "token_list" "$("$K" --data "$D" token list)"
+# Two processes writing at once (kiumctl beside the ingest path): WAL and the busy timeout
+# let both finish, nothing lost.
+n=$(scale 20)
+check "device_add_r02" "$K" --data "$D" device add NWUK015-R02 --facility NWUK015 --out "$T/dev2"
+(
+	for i in $(seq "$n"); do
+		"$K" --data "$D" child add "K$i" --name "동시$i" --facility NWUK015 >/dev/null || echo "child K$i failed"
+	done
+) >"$T/writer.out" 2>&1 &
+writer=$!
+bad=0
+for i in $(seq "$n"); do
+	printf '{"device":"NWUK015-R02","boot_id":"%s","mono_ms":9000,"clock":"synced","taps":[{"seq":%d,"uid":"04a1b2c3","wall_ms":%d,"boot_id":"%s","mono_ms":%d,"clock":"synced","dir":"in","result":"arrival"}]}' \
+		"$BOOT" "$i" "$((T0 + i))" "$BOOT" "$i" >"$T/b$i.json"
+	"$P" "$DB" ingest NWUK015-R02 "$T/b$i.json" "$recv" >/dev/null || bad=$((bad + 1))
+done
+wait "$writer"
+expect_eq "concurrent_ingest_ok" "$bad" 0
+expect_eq "concurrent_kiumctl_ok" "$(cat "$T/writer.out")" ""
+expect_eq "concurrent_all_stored" "$(sqlite3 "$DB" "SELECT count(*) FROM taps WHERE device_id = 'NWUK015-R02'") $(sqlite3 "$DB" "SELECT count(*) FROM children WHERE id LIKE 'K%'")" "$n $n"
 exit 0
