@@ -35,8 +35,10 @@ grep -q "already" "$T/err" && pass "init_twice_message" || fail "init_twice_mess
 expect_eq "init_without_hostname_usage" "$?" 2
 "$K" --data "$T/other" init --hostname 'bad host;' >/dev/null 2>&1
 expect_eq "init_bad_hostname" "$?" 1
-"$K" --data "$T/other2" init --hostname h --ip 300.1.1.1 >/dev/null 2>&1
+"$K" --data "$T/other2" init --hostname h --ip 300.1.1.1 >/dev/null 2>"$T/err"
 expect_eq "init_bad_ip" "$?" 1
+grep -q "bad --ip '300.1.1.1'" "$T/err" && pass "init_bad_ip_message" || fail "init_bad_ip_message" "$(cat "$T/err")"
+check "init_after_bad_ip_leaves_nothing" "$K" --data "$T/other2" init --hostname h --ip 10.1.2.3
 "$K" --help | grep -q "device add DEVICE_ID" && pass "help" || fail "help" "no device add"
 "$K" --data "$D" frobnicate >/dev/null 2>&1
 expect_eq "unknown_command_usage" "$?" 2

@@ -3,6 +3,7 @@
  * data directory directly (store, CA), so it runs on the hub's machine, beside or without a
  * running kium-hub. This file: dispatch, argument helpers, `init` and `token`.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -185,6 +186,7 @@ static int cmd_init(const char *data, int argc, char **argv)
 	const char *const existing[] = { "ca.key", "ca.crt", "hub.key", "hub.crt", "hub.db",
 					 "kium-hub.conf" };
 	size_t n_ips;
+	bool created = false;
 	int rc = CTL_EXIT_FAIL;
 
 	if (ctl_args_parse(argc, argv, with_value, NULL, &a) < 0)
@@ -221,12 +223,22 @@ static int cmd_init(const char *data, int argc, char **argv)
 			return CTL_EXIT_FAIL;
 		}
 	}
+	for (size_t i = 0; i < n_ips; i++) {
+		unsigned char addr[16];
+
+		if (inet_pton(AF_INET, ips[i], addr) != 1 && inet_pton(AF_INET6, ips[i], addr) != 1) {
+			ctl_err("bad --ip '%s' (an IPv4 or IPv6 address)", ips[i]);
+			return CTL_EXIT_FAIL;
+		}
+	}
+	/* From here on, every file named above is this run's: removed again on failure. */
+	created = true;
 	if (pki_ca_create(dir, host) < 0) {
 		ctl_err("cannot create the CA in %s", dir);
-		return CTL_EXIT_FAIL;
+		goto out;
 	}
 	if (pki_issue(dir, PKI_SERVER, host, ips, n_ips, &hub) < 0) {
-		ctl_err("cannot issue the hub's certificate (check --ip values)");
+		ctl_err("cannot issue the hub's certificate");
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/hub.key", dir);
@@ -257,6 +269,18 @@ static int cmd_init(const char *data, int argc, char **argv)
 out:
 	store_close(st);
 	pki_issued_free(&hub);
+	if (rc != CTL_EXIT_OK && created) {
+		const char *const extra[] = { "hub.db-wal", "hub.db-shm" };
+
+		for (size_t i = 0; i < sizeof(existing) / sizeof(existing[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, existing[i]);
+			unlink(path);
+		}
+		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, extra[i]);
+			unlink(path);
+		}
+	}
 	return rc;
 }
 
