@@ -57,6 +57,7 @@ void api_portal_login(struct api_call *call);
 void api_portal_session_get(struct api_call *call);
 void api_portal_logout(struct api_call *call);
 void api_portal_signup_district(struct api_call *call);
+void api_portal_phone_verification(struct api_call *call);
 void api_portal_signup_parent(struct api_call *call);
 void api_portal_reset_request(struct api_call *call);
 void api_portal_reset_confirm(struct api_call *call);

@@ -237,13 +237,67 @@ static bool signup_store(struct api_call *call, struct store_account *a, const c
 	return true;
 }
 
+#define PHONE_CODE_TTL_MS (5LL * 60 * 1000)
+#define PHONE_CODE_TRIES 5
+
+static void phone_code_hash(const char *phone, const char *code, uint8_t hash[STORE_HASH_BYTES])
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, NULL, 0, STORE_HASH_BYTES);
+	crypto_generichash_update(&h, (const uint8_t *)phone, strlen(phone) + 1);
+	crypto_generichash_update(&h, (const uint8_t *)code, strlen(code));
+	crypto_generichash_final(&h, hash, STORE_HASH_BYTES);
+}
+
+void api_portal_phone_verification(struct api_call *call)
+{
+	json_t *body = api_read_json(call);
+	const char *phone;
+	char digits[STORE_PHONE_MAX], code[8], params[96];
+	uint8_t hash[STORE_HASH_BYTES];
+	int64_t now = clock_wall_ms();
+	bool bad = false;
+
+	if (!body)
+		return;
+	if (api_portal_throttled(call))
+		goto out;
+	api_portal_throttle_charge(call, 2);
+	phone = api_field(call, body, "phone", true, &bad);
+	if (bad)
+		goto out;
+	if (accounts_phone_normalize(phone, digits, sizeof(digits)) < 0 ||
+	    strncmp(digits, "01", 2) != 0) {
+		api_reply_error(call, 400, "phone_invalid", "phone");
+		goto out;
+	}
+	snprintf(code, sizeof(code), "%06u", (unsigned)randombytes_uniform(1000000));
+	phone_code_hash(digits, code, hash);
+	snprintf(params, sizeof(params), "{\"code\":\"%s\",\"valid_minutes\":%d}", code,
+		 (int)(PHONE_CODE_TTL_MS / 60000));
+	if (store_phone_code_create(api_store(call->api), digits, hash, now + PHONE_CODE_TTL_MS,
+				    params, now) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	api_reply_json(call, 202, json_pack("{s:s, s:i}", "status", "sent", "valid_minutes",
+					    (int)(PHONE_CODE_TTL_MS / 60000)));
+out:
+	sodium_memzero(code, sizeof(code));
+	sodium_memzero(params, sizeof(params));
+	json_decref(body);
+}
+
 void api_portal_signup_district(struct api_call *call)
 {
 	json_t *body = api_read_json(call);
 	struct store_account a = { 0 };
-	const char *pw = NULL, *duty, *district, *office;
+	const char *pw = NULL, *duty, *district, *office, *pcode;
+	uint8_t hash[STORE_HASH_BYTES];
 	enum org_type t;
 	bool bad = false;
+	int err;
 
 	if (!body)
 		return;
@@ -253,6 +307,7 @@ void api_portal_signup_district(struct api_call *call)
 	duty = api_field(call, body, "duty", true, &bad);
 	district = api_field(call, body, "district", true, &bad);
 	office = api_field(call, body, "office_phone", true, &bad);
+	pcode = api_field(call, body, "phone_code", true, &bad);
 	if (bad)
 		goto out;
 	if (org_type_parse(duty, &t) < 0) {
@@ -270,8 +325,23 @@ void api_portal_signup_district(struct api_call *call)
 	snprintf(a.duty, sizeof(a.duty), "%s", duty);
 	snprintf(a.district, sizeof(a.district), "%s", district);
 	snprintf(a.state, sizeof(a.state), "pending");
+	/* 휴대폰 인증: the code sent to this phone by POST /api/v1/phone-verification. */
+	phone_code_hash(a.phone, pcode, hash);
+	err = store_phone_code_check(api_store(call->api), a.phone, hash, PHONE_CODE_TRIES, false,
+				     clock_wall_ms());
+	if (err == -EACCES) {
+		api_reply_error(call, 400, "phone_code_invalid", NULL);
+		goto out;
+	}
+	if (err < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
 	if (!signup_store(call, &a, pw))
 		goto out;
+	if (store_phone_code_check(api_store(call->api), a.phone, hash, PHONE_CODE_TRIES, true,
+				   clock_wall_ms()) < 0)
+		log_warn("portal: phone code of %s not marked used", a.id);
 	api_reply_json(call, 201, json_pack("{s:s, s:s, s:s}", "id", a.id, "state", "pending",
 					    "state_name", accounts_state_name("pending")));
 out:

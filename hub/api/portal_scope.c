@@ -52,6 +52,7 @@ static const struct {
 	{ "facility_full", "이 시설의 계정 번호(001~999)를 모두 사용했습니다 / The facility has no account numbers left" },
 	{ "own_account", "자기 계정에는 할 수 없습니다 / Not on your own account" },
 	{ "too_many_attempts", "요청이 너무 많습니다. 잠시 후 다시 시도하세요 / Too many attempts, retry later" },
+	{ "phone_code_invalid", "휴대폰 인증번호가 올바르지 않거나 만료되었습니다 / Wrong or expired phone verification code" },
 	{ "bad_paging", "조회 조건이 올바르지 않습니다 / Bad paging or filter" },
 };
 

@@ -81,6 +81,8 @@ const struct api_route api_routes[] = {
 	  api_portal_enabled, "Enable or disable an account (사용여부)" },
 	{ "GET", "/api/v1/accounts/{id}/history", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
 	  api_portal_account_history, "An account's logins and changes (접속이력, 변경이력)" },
+	{ "POST", "/api/v1/phone-verification", AUTH_PUBLIC, api_portal_phone_verification,
+	  "Send a sign-up's phone verification code (휴대폰 인증) through the outbox" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

@@ -384,6 +384,17 @@ int store_outbox_list(struct store *st, int64_t after_id, struct store_outbox_ms
 		      size_t *n);
 void store_outbox_free(struct store_outbox_msg *m, size_t n);
 
+/* Phone verification of a sign-up: one live code per phone (a new one replaces it), stored
+ * hashed, with its outbox message in the same transaction. */
+int store_phone_code_create(struct store *st, const char *phone,
+			    const uint8_t hash[STORE_HASH_BYTES], int64_t expires_ms,
+			    const char *params, int64_t now_ms);
+/* 0 when hash is the phone's live code (unexpired, unused, fewer than max_attempts wrong
+ * tries), marking it used when consume; -EACCES otherwise, counting a wrong try. */
+int store_phone_code_check(struct store *st, const char *phone,
+			   const uint8_t hash[STORE_HASH_BYTES], int max_attempts, bool consume,
+			   int64_t now_ms);
+
 /* Guardian-child links: a parent asks, the child's center confirms. */
 int store_guardian_request(struct store *st, const char *parent, const char *child,
 			   int64_t now_ms);

@@ -6,6 +6,7 @@
  * except the outbox parameters, which a provider must be able to send.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -839,6 +840,80 @@ void store_outbox_free(struct store_outbox_msg *m, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(m[i].params);
 	free(m);
+}
+
+/* ---- phone verification ---- */
+
+int store_phone_code_create(struct store *st, const char *phone,
+			    const uint8_t hash[STORE_HASH_BYTES], int64_t expires_ms,
+			    const char *params, int64_t now_ms)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if (!store_text_valid(phone, STORE_PHONE_MAX))
+		return -EINVAL;
+	if ((r = store_tx_begin(st)) < 0)
+		return r;
+	s = store_prepare(st, "INSERT OR REPLACE INTO phone_codes (phone, hash, created_ms,"
+			      " expires_ms) VALUES (?,?,?,?)");
+	if (!s) {
+		r = -EIO;
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now_ms);
+	sqlite3_bind_int64(s, 4, expires_ms);
+	if ((r = store_step_done(st, s, "phone code")) < 0 ||
+	    (r = store_outbox_add(st, phone, "phone_verify", params, now_ms)) < 0)
+		goto out;
+	sqlite3_finalize(s);
+	return store_tx_commit(st);
+out:
+	sqlite3_finalize(s);
+	store_tx_rollback(st);
+	return r;
+}
+
+int store_phone_code_check(struct store *st, const char *phone,
+			   const uint8_t hash[STORE_HASH_BYTES], int max_attempts, bool consume,
+			   int64_t now_ms)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT hash FROM phone_codes WHERE phone = ?1"
+					    " AND used_ms IS NULL AND expires_ms > ?2"
+					    " AND attempts < ?3");
+	bool match = false;
+	int rc, r;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now_ms);
+	sqlite3_bind_int(s, 3, max_attempts);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		match = sqlite3_column_bytes(s, 0) == STORE_HASH_BYTES &&
+			sodium_memcmp(sqlite3_column_blob(s, 0), hash, STORE_HASH_BYTES) == 0;
+	else if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, "phone code check");
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return r;
+	if (match && !consume)
+		return 0;
+	s = store_prepare(st, match ? "UPDATE phone_codes SET used_ms = ?1 WHERE phone = ?2"
+				    : "UPDATE phone_codes SET attempts = attempts + 1 + 0 * ?1"
+				      " WHERE phone = ?2");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_text(s, 2, phone, -1, SQLITE_STATIC);
+	r = store_step_done(st, s, "phone code update");
+	sqlite3_finalize(s);
+	if (r < 0)
+		return r;
+	return match ? 0 : -EACCES;
 }
 
 /* ---- guardian links ---- */

@@ -95,6 +95,10 @@ static const char *const migrations[] = {
 	" id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
 	" action TEXT NOT NULL, target TEXT NOT NULL, remote TEXT NOT NULL, status INTEGER NOT NULL);"
 	"CREATE INDEX audit_log_at ON audit_log(at_ms);",
+	/* 5 (portal): phone verification codes of sign-ups (휴대폰 인증), before any account. */
+	"CREATE TABLE phone_codes ("
+	" phone TEXT PRIMARY KEY, hash BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+	" expires_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, used_ms INTEGER);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

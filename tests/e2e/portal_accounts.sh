@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The portal's account flows over real HTTPS with curl cookie jars: kiumctl bootstraps the
-# first city officer; a district officer signs up (승인대기), is refused login until the city
+# first city officer; a district officer verifies their phone and signs up (승인대기), is refused login until the city
 # officer approves (CSRF enforced), then creates a staff account by the id rule; five wrong
 # passwords lock it, the city officer unlocks it; a password reset goes through the
 # notification outbox (read from the store) and its token works once; the audit log has the
@@ -36,10 +36,24 @@ st() { cat "$T/st"; }
 code() { json_get "$(cat "$T/out")" 'j["error"]["code"]'; }
 touch "$T/anon" "$T/city" "$T/dist" "$T/staff"
 
-# District officer sign-up.
-post anon /api/v1/signup/district '{"id":"nwofficer","password":"Nowon2026ok","password_confirm":"Nowon2026ok","name":"박담당","duty":"UK","district":"NW","phone":"010-2222-3333","office_phone":"02-2116-3000","email":"nw@example.kr"}' >/dev/null
+# outbox TEMPLATE KEY: the newest outbox message of a template: "recipient value-of-KEY".
+outbox() {
+	python3 -c "
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+row = db.execute('SELECT recipient, params FROM notification_outbox WHERE template = ? ORDER BY id DESC LIMIT 1', (sys.argv[2],)).fetchone()
+print(row[0], json.loads(row[1])[sys.argv[3]])" "$T/hub.db" "$1" "$2"
+}
+
+# District officer sign-up with phone verification (휴대폰 인증).
+post anon /api/v1/phone-verification '{"phone":"010-2222-3333"}' >/dev/null
+expect_eq "a phone code is sent" "$(st)" "202"
+pc=$(outbox phone_verify code)
+expect_eq "the code goes to the phone through the outbox" "${pc%% *}" "01022223333"
+pc=${pc#* }
+post anon /api/v1/signup/district "{\"id\":\"nwofficer\",\"password\":\"Nowon2026ok\",\"password_confirm\":\"Nowon2026ok\",\"name\":\"박담당\",\"duty\":\"UK\",\"district\":\"NW\",\"phone\":\"010-2222-3333\",\"office_phone\":\"02-2116-3000\",\"email\":\"nw@example.kr\",\"phone_code\":\"$pc\"}" >/dev/null
 expect_eq "district sign-up is accepted as pending" "$(st) $(json_get "$(cat "$T/out")" 'j["state"]')" "201 pending"
-post anon /api/v1/signup/district '{"id":"nwofficer2","password":"nodigitshere","password_confirm":"nodigitshere","name":"김","duty":"UK","district":"NW","phone":"010-2222-4444","office_phone":"02-2116-3000"}' >/dev/null
+post anon /api/v1/signup/district '{"id":"nwofficer2","password":"nodigitshere","password_confirm":"nodigitshere","name":"김","duty":"UK","district":"NW","phone":"010-2222-4444","office_phone":"02-2116-3000","phone_code":"123456"}' >/dev/null
 expect_eq "a password without digits is refused with its code" "$(st) $(code)" "400 password_mix"
 post dist /api/v1/session '{"id":"nwofficer","password":"Nowon2026ok"}' >/dev/null
 expect_eq "a pending officer cannot log in" "$(st) $(code)" "403 account_not_approved"
@@ -85,11 +99,7 @@ expect_eq "unlocked staff logs in" "$(st)" "200"
 # Password reset through the outbox.
 post anon /api/v1/password-reset '{"id":"nwofficer","phone":"010-2222-3333"}' >/dev/null
 expect_eq "reset request is accepted" "$(st)" "202"
-tok=$(python3 -c "
-import json, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-row = db.execute(\"SELECT recipient, params FROM notification_outbox WHERE template='password_reset' ORDER BY id DESC LIMIT 1\").fetchone()
-print(row[0], json.loads(row[1])['token'])" "$T/hub.db")
+tok=$(outbox password_reset token)
 expect_eq "the outbox holds the message for the officer's phone" "${tok%% *}" "01022223333"
 tok=${tok#* }
 post anon /api/v1/password-reset/confirm "{\"token\":\"$tok\",\"password\":\"Newpass2026\",\"password_confirm\":\"Newpass2026\"}" >/dev/null

@@ -40,7 +40,7 @@ static int setup(void)
 static const char district_signup[] =
 	"{\"id\":\"nwofficer\",\"password\":\"Abcdef1234\",\"password_confirm\":\"Abcdef1234\","
 	"\"name\":\"박담당\",\"duty\":\"UK\",\"district\":\"NW\",\"phone\":\"010-1234-5678\","
-	"\"office_phone\":\"02-2116-1234\",\"email\":\"nw@example.kr\"}";
+	"\"office_phone\":\"02-2116-1234\",\"email\":\"nw@example.kr\",\"phone_code\":\"000000\"}";
 
 static int login(const char *id, const char *pw, char *sid, char *csrf, struct pf_reply *r)
 {
@@ -57,20 +57,74 @@ static int login(const char *id, const char *pw, char *sid, char *csrf, struct p
 	return r->status;
 }
 
+/* Asks for a phone code and reads it from the outbox; the sign-up body with it. */
+static char *signup_with_code(const char *phone, bool wrong)
+{
+	struct store_outbox_msg *m = NULL;
+	struct pf_reply r;
+	json_t *b, *p = NULL;
+	char req[64], *out = NULL;
+	size_t n = 0;
+
+	snprintf(req, sizeof(req), "{\"phone\":\"%s\"}", phone);
+	if (pf_call(&F, "POST", "/api/v1/phone-verification", NULL, NULL, NULL, req, &r) != 202 ||
+	    store_outbox_list(F.st, 0, &m, &n) < 0 || n == 0) {
+		pf_reply_free(&r);
+		store_outbox_free(m, n);
+		return NULL;
+	}
+	pf_reply_free(&r);
+	p = json_loads(m[n - 1].params, 0, NULL);
+	b = json_loads(district_signup, 0, NULL);
+	if (p && b && !strcmp(m[n - 1].template_code, "phone_verify")) {
+		const char *code = json_string_value(json_object_get(p, "code"));
+		char c[8];
+
+		snprintf(c, sizeof(c), "%s", code ? code : "");
+		if (wrong)
+			c[0] = c[0] == '9' ? '0' : (char)(c[0] + 1);
+		json_object_set_new(b, "phone_code", json_string(c));
+		out = json_dumps(b, JSON_COMPACT);
+	}
+	json_decref(p);
+	json_decref(b);
+	store_outbox_free(m, n);
+	return out;
+}
+
 TEST(signup_approval_login)
 {
 	struct pf_reply r;
+	char *body;
 	char sid[SESSION_ID_TEXT], csrf[SESSION_CSRF_TEXT], csid[SESSION_ID_TEXT],
 		ccsrf[SESSION_CSRF_TEXT];
 
 	CHECK(setup() == 0);
-	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/signup/district", NULL, NULL, NULL,
-			     district_signup, &r), 201);
+	/* 휴대폰 인증: a wrong code is refused, the right one admits the sign-up once. */
+	body = signup_with_code("010-1234-5678", true);
+	CHECK(body != NULL);
+	pf_call(&F, "POST", "/api/v1/signup/district", NULL, NULL, NULL, body, &r);
+	free(body);
+	CHECK_EQ_INT(r.status, 400);
+	CHECK_EQ_STR(r.code, "phone_code_invalid");
+	pf_reply_free(&r);
+	body = signup_with_code("010-1234-5678", false);
+	CHECK(body != NULL);
+	pf_call(&F, "POST", "/api/v1/signup/district", NULL, NULL, NULL, body, &r);
+	CHECK_EQ_INT(r.status, 201);
 	CHECK_EQ_STR(pf_str(&r, "state"), "pending");
 	CHECK_EQ_STR(pf_str(&r, "state_name"), "승인대기");
 	pf_reply_free(&r);
-	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/signup/district", NULL, NULL, NULL,
-			     district_signup, &r), 409);
+	pf_call(&F, "POST", "/api/v1/signup/district", NULL, NULL, NULL, body, &r);
+	free(body);
+	CHECK_EQ_INT(r.status, 400);
+	CHECK_EQ_STR(r.code, "phone_code_invalid");
+	pf_reply_free(&r);
+	body = signup_with_code("010-1234-5678", false);
+	CHECK(body != NULL);
+	pf_call(&F, "POST", "/api/v1/signup/district", NULL, NULL, NULL, body, &r);
+	free(body);
+	CHECK_EQ_INT(r.status, 409);
 	CHECK_EQ_STR(r.code, "id_taken");
 	pf_reply_free(&r);
 	CHECK_EQ_INT(login("nwofficer", "Abcdef1234", NULL, NULL, &r), 403);
