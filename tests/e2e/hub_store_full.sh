@@ -12,8 +12,10 @@ hub_pki "$T/pki" || die "certificates"
 hub_seed_device "$T/hub.db" R1 NWUK015 >/dev/null || die "seed R1"
 TOKEN=$("$HELPERS/hub_seed" "$T/hub.db" token admin) || die "token"
 hub_config "$T/hub.conf"
-# Room for the database as it is plus a few pages of write-ahead log, in 1 KiB blocks.
-limit=$(( $(stat -c %s "$T/hub.db") / 1024 + 48 ))
+# Room for a few pages of write-ahead log, in 1 KiB blocks. The limit counts per file; the
+# database file is only read here (no checkpoint runs with so small a log), so its own size,
+# which grows with the schema, must not widen the log's room.
+limit=64
 ( ulimit -f "$limit"; exec "$BIN/kium-hub" --config "$T/hub.conf" ) >"$T/hub.log" 2>&1 &
 HUB_PID=$!
 E2E_PIDS+=("$HUB_PID")
