@@ -8,10 +8,14 @@
  * comparing the UID for card types libnfc cannot check) and reports the next placement only
  * after a removal.
  *
- * The watchdog: InAutoPoll has no host-side timeout in libnfc (it waits forever for the ACK
- * and for the answer), so every libnfc call runs under a deadline kept by a watchdog thread,
- * which calls nfc_abort_command when it passes. An aborted or failed call is a failure the
- * caller counts; repeated failures make it close and reopen the reader.
+ * The watchdog: InAutoPoll has no host-side timeout in libnfc: it waits for ever for the chip's
+ * answer, and (pn532_uart_send) for its ACK, where nfc_abort_command cannot reach it. So every
+ * libnfc call runs on this backend's worker thread while the caller waits with a deadline
+ * (the poll window plus watchdog_ms). Past the deadline the caller calls nfc_abort_command,
+ * which ends a wait for an answer; if the worker is still stuck after a grace period (a lost
+ * ACK), it is cancelled where it blocks (select, a cancellation point) and the device is
+ * marked dead, to be closed and reopened by the tap loop. Either way poll() returns an error
+ * within about deadline + grace, never hangs.
  */
 #include "firmware/reader.h"
 #include "common/log.h"
@@ -20,6 +24,7 @@
 #include <nfc/nfc.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +32,23 @@
 #include <time.h>
 #include <unistd.h>
 
+/* AddressSanitizer does not unpoison the frames a cancellation unwinds; the worker's cleanup
+ * handler does, or the thread's exit trips over its own stale stack poison. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NFC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NFC_ASAN 1
+#endif
+#endif
+#ifdef NFC_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #define NFC_POLL_PERIOD_MS 150
+#define NFC_ABORT_GRACE_MS 500
+
+enum nfc_job { JOB_NONE, JOB_POLL, JOB_PRESENT, JOB_QUIT };
 
 struct reader_nfc {
 	nfc_context *ctx;
@@ -40,12 +61,17 @@ struct reader_nfc {
 	bool present_by_uid;       /* libnfc cannot check this card type: compare UIDs */
 	struct reader_card card;
 
-	pthread_t wd;
-	bool wd_started;
+	/* The worker and its one job at a time. */
+	pthread_t worker;
+	bool worker_alive;
+	bool dead;                 /* the worker had to be cancelled: reopen the device */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int64_t deadline;          /* monotonic ms; -1: no libnfc call under way */
-	bool fired, stop;
+	enum nfc_job job;
+	bool job_done;
+	int job_res;
+	uint8_t pollnr;
+	nfc_target nt;
 };
 
 static int64_t nfc_now_ms(void)
@@ -56,49 +82,96 @@ static int64_t nfc_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void *nfc_watchdog(void *arg)
+static void nfc_worker_cancelled(void *arg)
 {
+	(void)arg;
+#ifdef NFC_ASAN
+	__asan_handle_no_return();
+#endif
+}
+
+static void *nfc_worker(void *arg)
+{
+	const nfc_modulation mod = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
 	struct reader_nfc *r = arg;
+	sigset_t all;
 
+	/* Signals are the tap loop's business. Cancellation only where libnfc blocks. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
 	pthread_mutex_lock(&r->mu);
-	while (!r->stop) {
-		if (r->deadline < 0) {
-			pthread_cond_wait(&r->cv, &r->mu);
-		} else if (nfc_now_ms() >= r->deadline) {
-			r->fired = true;
-			r->deadline = -1;
-			nfc_abort_command(r->dev);
-		} else {
-			struct timespec ts = { .tv_sec = r->deadline / 1000,
-					       .tv_nsec = (r->deadline % 1000) * 1000000 };
+	for (;;) {
+		enum nfc_job job;
+		nfc_target nt;
+		int res = 0;
 
-			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-		}
+		while (r->job == JOB_NONE || r->job_done)
+			pthread_cond_wait(&r->cv, &r->mu);
+		job = r->job;
+		if (job == JOB_QUIT)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		memset(&nt, 0, sizeof(nt));
+		pthread_cleanup_push(nfc_worker_cancelled, NULL);
+		if (job == JOB_POLL)
+			res = nfc_initiator_poll_target(r->dev, &mod, 1, r->pollnr, 1, &nt);
+		else
+			res = nfc_initiator_target_is_present(r->dev, NULL);
+		pthread_cleanup_pop(0);
+		pthread_mutex_lock(&r->mu);
+		r->nt = nt;
+		r->job_res = res;
+		r->job_done = true;
+		pthread_cond_broadcast(&r->cv);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
 }
 
-static void nfc_arm(struct reader_nfc *r, int ms)
+/* Runs a job on the worker within budget_ms. 0 and *res, or -ETIMEDOUT (logged) when it had
+ * to be aborted; the device is dead when even the abort did not end it. */
+static int nfc_run(struct reader_nfc *r, enum nfc_job job, int budget_ms, int *res)
 {
-	pthread_mutex_lock(&r->mu);
-	r->fired = false;
-	r->deadline = nfc_now_ms() + ms;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-}
+	int64_t deadline = nfc_now_ms() + budget_ms;
+	bool aborted = false;
+	struct timespec ts;
 
-/* Returns whether the watchdog aborted the call. */
-static bool nfc_disarm(struct reader_nfc *r)
-{
-	bool fired;
-
+	if (r->dead || !r->worker_alive)
+		return -EIO;
 	pthread_mutex_lock(&r->mu);
-	r->deadline = -1;
-	fired = r->fired;
-	r->fired = false;
+	r->job = job;
+	r->job_done = false;
+	pthread_cond_broadcast(&r->cv);
+	while (!r->job_done) {
+		ts.tv_sec = deadline / 1000;
+		ts.tv_nsec = (deadline % 1000) * 1000000;
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) != ETIMEDOUT || r->job_done)
+			continue;
+		if (!aborted) {
+			aborted = true;
+			nfc_abort_command(r->dev);
+			deadline = nfc_now_ms() + NFC_ABORT_GRACE_MS;
+			continue;
+		}
+		/* A lost ACK: libnfc waits for it where no abort reaches. */
+		pthread_mutex_unlock(&r->mu);
+		pthread_cancel(r->worker);
+		pthread_join(r->worker, NULL);
+		r->worker_alive = false;
+		r->dead = true;
+		log_warn("reader %s: no answer within %d ms, abort ignored; reader dropped",
+			 r->conn, budget_ms + NFC_ABORT_GRACE_MS);
+		return -ETIMEDOUT;
+	}
+	*res = r->job_res;
+	r->job = JOB_NONE;
 	pthread_mutex_unlock(&r->mu);
-	return fired;
+	if (aborted) {
+		log_warn("reader %s: no answer within %d ms; command aborted", r->conn, budget_ms);
+		return -ETIMEDOUT;
+	}
+	return 0;
 }
 
 static void reader_nfc_close(void *priv)
@@ -107,12 +180,13 @@ static void reader_nfc_close(void *priv)
 
 	if (!r)
 		return;
-	if (r->wd_started) {
+	if (r->worker_alive) {
 		pthread_mutex_lock(&r->mu);
-		r->stop = true;
-		pthread_cond_signal(&r->cv);
+		r->job = JOB_QUIT;
+		r->job_done = false;
+		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
-		pthread_join(r->wd, NULL);
+		pthread_join(r->worker, NULL);
 	}
 	if (r->dev)
 		nfc_close(r->dev);
@@ -135,7 +209,6 @@ static int reader_nfc_open(const struct reader_options *opt, void **priv)
 	if (!r)
 		return -ENOMEM;
 	r->efd = -1;
-	r->deadline = -1;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -144,6 +217,8 @@ static int reader_nfc_open(const struct reader_options *opt, void **priv)
 	r->poll_ms = opt->poll_ms >= NFC_POLL_PERIOD_MS ? opt->poll_ms : NFC_POLL_PERIOD_MS;
 	r->presence_ms = opt->presence_ms > 0 ? opt->presence_ms : 100;
 	r->watchdog_ms = opt->watchdog_ms > 0 ? opt->watchdog_ms : 2000;
+	r->pollnr = (uint8_t)(r->poll_ms / NFC_POLL_PERIOD_MS > 254 ? 254 :
+			      r->poll_ms / NFC_POLL_PERIOD_MS);
 	snprintf(r->conn, sizeof(r->conn), "%s", opt->connstring);
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->efd < 0) {
@@ -168,12 +243,17 @@ static int reader_nfc_open(const struct reader_options *opt, void **priv)
 		ret = -EIO;
 		goto out;
 	}
-	ret = -pthread_create(&r->wd, NULL, nfc_watchdog, r);
+	/* Only the UID matters: no RATS/ATS. It also keeps InAutoPoll to one target type, so a
+	 * poll with no card lasts poll_ms and not twice that. */
+	if (nfc_device_set_property_bool(r->dev, NP_AUTO_ISO14443_4, false) < 0)
+		log_warn("reader %s: cannot switch ISO 14443-4 activation off: %s", r->conn,
+			 nfc_strerror(r->dev));
+	ret = -pthread_create(&r->worker, NULL, nfc_worker, r);
 	if (ret < 0) {
-		log_err("reader: cannot start the watchdog: %s", strerror(-ret));
+		log_err("reader: cannot start the reader thread: %s", strerror(-ret));
 		goto out;
 	}
-	r->wd_started = true;
+	r->worker_alive = true;
 	*priv = r;
 	r = NULL;
 	ret = 0;
@@ -208,52 +288,40 @@ static void nfc_pause(struct reader_nfc *r, int ms)
 		v = 0;
 }
 
-/* One InAutoPoll under the watchdog: 1 and *card, 0 when none came, negative on failure. */
+/* One InAutoPoll: 1 and *card, 0 when none came, negative on failure. */
 static int nfc_autopoll(struct reader_nfc *r, struct reader_card *card)
 {
-	const nfc_modulation mod = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
-	int pollnr = r->poll_ms / NFC_POLL_PERIOD_MS, res;
-	nfc_target nt;
-	bool fired;
+	int res, ret;
 
-	if (pollnr > 254)
-		pollnr = 254;
-	memset(&nt, 0, sizeof(nt));
-	nfc_arm(r, pollnr * NFC_POLL_PERIOD_MS + r->watchdog_ms);
-	res = nfc_initiator_poll_target(r->dev, &mod, 1, (uint8_t)pollnr, 1, &nt);
-	fired = nfc_disarm(r);
+	ret = nfc_run(r, JOB_POLL, r->pollnr * NFC_POLL_PERIOD_MS + r->watchdog_ms, &res);
+	if (ret < 0)
+		return r->dead ? -ENODEV : ret;
 	if (res > 0) {
-		size_t len = nt.nti.nai.szUidLen;
+		size_t len = r->nt.nti.nai.szUidLen;
 
 		if (len != 4 && len != 7 && len != 10) {
 			log_warn("reader %s: card with a %zu-byte UID ignored", r->conn, len);
 			return 0;
 		}
-		memcpy(card->uid, nt.nti.nai.abtUid, len);
+		memcpy(card->uid, r->nt.nti.nai.abtUid, len);
 		card->uid_len = (uint8_t)len;
 		return 1;
 	}
-	if (res == 0 || (res == NFC_ECHIP && !fired))
+	if (res == 0 || res == NFC_ECHIP)
 		return 0; /* the poll ran out: no card */
-	if (fired)
-		log_warn("reader %s: no answer within %d ms; command aborted", r->conn,
-			 pollnr * NFC_POLL_PERIOD_MS + r->watchdog_ms);
-	else
-		log_warn("reader %s: poll failed: %s", r->conn, nfc_strerror(r->dev));
-	return fired ? -ETIMEDOUT : nfc_errno(res);
+	log_warn("reader %s: poll failed: %s", r->conn, nfc_strerror(r->dev));
+	return nfc_errno(res);
 }
 
 static int reader_nfc_poll(void *priv, struct reader_card *card)
 {
 	struct reader_nfc *r = priv;
-	int res;
+	int res, ret;
 
 	if (r->present && !r->present_by_uid) {
-		bool fired;
-
-		nfc_arm(r, r->watchdog_ms);
-		res = nfc_initiator_target_is_present(r->dev, NULL);
-		fired = nfc_disarm(r);
+		ret = nfc_run(r, JOB_PRESENT, r->watchdog_ms, &res);
+		if (ret < 0)
+			return r->dead ? -ENODEV : ret;
 		if (res == NFC_SUCCESS) {
 			nfc_pause(r, r->presence_ms);
 			return 0;
@@ -264,13 +332,9 @@ static int reader_nfc_poll(void *priv, struct reader_card *card)
 			r->present = false;
 			log_debug("reader %s: card removed", r->conn);
 		} else {
-			if (fired)
-				log_warn("reader %s: presence check aborted after %d ms", r->conn,
-					 r->watchdog_ms);
-			else
-				log_warn("reader %s: presence check failed: %s", r->conn,
-					 nfc_strerror(r->dev));
-			return fired ? -ETIMEDOUT : nfc_errno(res);
+			log_warn("reader %s: presence check failed: %s", r->conn,
+				 nfc_strerror(r->dev));
+			return nfc_errno(res);
 		}
 	}
 	res = nfc_autopoll(r, card);
@@ -299,7 +363,6 @@ static void reader_nfc_interrupt(void *priv)
 
 	if (write(r->efd, &one, sizeof(one)) < 0)
 		one = 0;
-	nfc_abort_command(r->dev);
 }
 
 const struct reader_ops reader_nfc_ops = {

@@ -115,6 +115,8 @@ t1=$(ticks)
 s1=$(date +%s.%N)
 idle=$(python3 -c "print('%.2f' % (100.0 * ($t1 - $t0) / $hz / ($s1 - $s0)))")
 rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$READER/status")
+# What is the reader's own (shared libraries such as libcurl's TLS stack count in RSS too).
+dirty=$(awk '/^Private_Dirty:/ { print $2 }' "/proc/$READER/smaps_rollup")
 rows=$("$B/bin/kium-reader" --config "$T/reader.conf" --dump-journal 2>/dev/null | wc -l)
 
 echo "bench: reader_tap_to_feedback_median_ms $r_med ms"
@@ -127,4 +129,5 @@ echo "bench: reader_taps_measured $r_n taps"
 echo "bench: libnfc_floor_taps_measured $f_n taps"
 echo "bench: reader_journal_rows $rows taps"
 echo "bench: reader_peak_rss_kb $rss kB"
+echo "bench: reader_private_dirty_kb $dirty kB"
 echo "bench: reader_idle_cpu_percent $idle %"

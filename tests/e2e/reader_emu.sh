@@ -43,16 +43,21 @@ sleep 1.6 # past the debounce window
 expect_eq "after the debounce window: departure" "$(tap 04a1b2c3)" "departure 6 04a1b2c3"
 expect_eq "7-byte child leaves" "$(tap 04d1e2f3a4b5c6)" "departure 7 04d1e2f3a4b5c6"
 
-# Faults: each one fires on the reader's next command; the tap that follows still ends in
-# exactly one feedback, and the reader stays up.
+# Faults: each one fires on the reader's next command, which (after waiting out the current
+# poll window) is an InAutoPoll: noack and noresp leave it waiting for ever unless the watchdog
+# aborts it. The tap that follows still ends in exactly one feedback; the reader stays up.
 seq=7
 for f in garbage noack noresp badcs; do
+	a=$(log_count "no answer within")
 	ctl "fault $f"
-	sleep 0.3
+	sleep 0.5
 	seq=$((seq + 1))
 	uid=$(printf 'cafe%04x' "$seq")
 	expect_eq "fault $f: next tap recorded" "$(tap "$uid")" "unknown $seq $uid"
 	check "fault $f: reader still running" kill -0 "$READER"
+	if [[ $f == noack || $f == noresp ]]; then
+		check "fault $f: the watchdog ended the hung InAutoPoll" log_more "no answer within" "$a"
+	fi
 done
 
 # Unplugged: the kiosk/feedback shows a reader fault, the reader retries with backoff and

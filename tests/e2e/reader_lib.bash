@@ -20,7 +20,7 @@ R
 reader_config() { # FILE section.key=value...
 	local file=$1
 	shift
-	python3 - "$file" "$@" <<'PY'
+	KIUM_ROOT=$KIUM_ROOT python3 - "$file" "$@" <<'PY'
 import sys
 path, overrides = sys.argv[1], sys.argv[2:]
 t = sys.argv[1].rsplit('/', 1)[0]
