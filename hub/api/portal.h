@@ -56,6 +56,7 @@ const char *api_field(struct api_call *call, json_t *o, const char *key, bool re
 void api_portal_login(struct api_call *call);
 void api_portal_session_get(struct api_call *call);
 void api_portal_logout(struct api_call *call);
+void api_portal_password_change(struct api_call *call);
 void api_portal_signup_district(struct api_call *call);
 void api_portal_phone_verification(struct api_call *call);
 void api_portal_signup_parent(struct api_call *call);

@@ -164,6 +164,58 @@ static bool password_fields_ok(struct api_call *call, const char *pw, const char
 	return true;
 }
 
+void api_portal_password_change(struct api_call *call)
+{
+	struct store *st = api_store(call->api);
+	json_t *body = api_read_json(call);
+	const char *cur, *pw, *confirm;
+	char hashed[STORE_PWHASH_MAX];
+	struct store_account a;
+	int64_t now = clock_wall_ms();
+	bool bad = false, locked = false;
+
+	memset(&a, 0, sizeof(a));
+	hashed[0] = '\0';
+	if (!body)
+		return;
+	if (!call->id.account[0]) {
+		api_reply_error(call, 401, "unauthorized", "not a portal session");
+		goto out;
+	}
+	cur = api_field(call, body, "current_password", true, &bad);
+	pw = api_field(call, body, "password", true, &bad);
+	confirm = api_field(call, body, "password_confirm", true, &bad);
+	if (bad || !password_fields_ok(call, pw, confirm))
+		goto out;
+	if (api_portal_throttled(call))
+		goto out;
+	if (store_account_get(st, call->id.account, &a) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	if (!password_verify(a.pw_hash, cur)) {
+		/* Counts like a failed login: a stolen session cannot guess the password. */
+		api_portal_throttle_charge(call, 1);
+		store_account_login_failed(st, a.id, SESSION_MAX_FAILURES, now, &locked);
+		api_reply_error(call, 401, "login_failed", NULL);
+		goto out;
+	}
+	if (password_hash(pw, hashed, sizeof(hashed)) < 0 ||
+	    store_account_set_password(st, a.id, hashed, now) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	/* Every session of the account ended, this one too: log in again. */
+	api_reply_json(call, 200, json_pack("{s:s, s:b}", "account", a.id, "logged_out", 1));
+	snprintf(call->reply->extra, sizeof(call->reply->extra),
+		 "Set-Cookie: " SESSION_COOKIE "=; HttpOnly; Secure; SameSite=Strict; Path=/;"
+		 " Max-Age=0\r\n");
+out:
+	sodium_memzero(hashed, sizeof(hashed));
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	json_decref(body);
+}
+
 /* Validates the fields common to sign-ups into a; false after answering. */
 static bool signup_common(struct api_call *call, json_t *body, struct store_account *a,
 			  const char **pw)

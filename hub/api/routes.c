@@ -83,6 +83,8 @@ const struct api_route api_routes[] = {
 	  api_portal_account_history, "An account's logins and changes (접속이력, 변경이력)" },
 	{ "POST", "/api/v1/phone-verification", AUTH_PUBLIC, api_portal_phone_verification,
 	  "Send a sign-up's phone verification code (휴대폰 인증) through the outbox" },
+	{ "POST", "/api/v1/session/password", AUTH_STAFF | AUTH_ROLE_PARENT,
+	  api_portal_password_change, "Change one's own password (ends every session)" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

@@ -552,6 +552,37 @@ TEST(failed_logins_and_public_requests_are_throttled_per_address)
 	pf_reply_free(&r);
 }
 
+TEST(own_password_change)
+{
+	struct pf_reply r;
+	char sid[SESSION_ID_TEXT], csrf[SESSION_CSRF_TEXT];
+
+	CHECK(setup() == 0);
+	CHECK(pf_account(&F, "NWUK015001", "NW", "NWUK015", "approved", "center:UK") == 0);
+	CHECK_EQ_INT(login("NWUK015001", "Passw0rd1234", sid, csrf, &r), 200);
+	pf_reply_free(&r);
+	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/session/password", sid, csrf, NULL,
+			     "{\"current_password\":\"Nope12345678\",\"password\":\"Fresh2026pw\","
+			     "\"password_confirm\":\"Fresh2026pw\"}", &r), 401);
+	CHECK_EQ_STR(r.code, "login_failed");
+	pf_reply_free(&r);
+	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/session/password", sid, csrf, NULL,
+			     "{\"current_password\":\"Passw0rd1234\",\"password\":\"short\","
+			     "\"password_confirm\":\"short\"}", &r), 400);
+	CHECK_EQ_STR(r.code, "password_length");
+	pf_reply_free(&r);
+	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/session/password", sid, csrf, NULL,
+			     "{\"current_password\":\"Passw0rd1234\",\"password\":\"Fresh2026pw\","
+			     "\"password_confirm\":\"Fresh2026pw\"}", &r), 200);
+	pf_reply_free(&r);
+	CHECK_EQ_INT(pf_call(&F, "GET", "/api/v1/session", sid, NULL, NULL, NULL, &r), 401);
+	pf_reply_free(&r);
+	CHECK_EQ_INT(login("NWUK015001", "Passw0rd1234", NULL, NULL, &r), 401);
+	pf_reply_free(&r);
+	CHECK_EQ_INT(login("NWUK015001", "Fresh2026pw", NULL, NULL, &r), 200);
+	pf_reply_free(&r);
+}
+
 TEST(role_table_has_the_seed_names)
 {
 	CHECK_EQ_STR(accounts_role_find("city", "UK")->name, "시관리자_우리동네키움센터");
@@ -571,6 +602,7 @@ int main(void)
 	RUN(guardian_links_child_scope_and_audit);
 	RUN(attendance_reads_are_audited);
 	RUN(failed_logins_and_public_requests_are_throttled_per_address);
+	RUN(own_password_change);
 	RUN(role_table_has_the_seed_names);
 	return harness_done();
 }
