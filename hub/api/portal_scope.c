@@ -168,6 +168,12 @@ void api_portal_after(struct api_call *call, const struct api_route *r)
 		audit_call = NULL;
 		return;
 	}
+	/* Anonymous knocks on non-public routes change nothing and would let anyone grow the
+	 * log at disk speed; public routes are throttled per address, so theirs are kept. */
+	if (call->reply->status == 401 && r->roles != AUTH_PUBLIC && !call->id.roles) {
+		audit_call = NULL;
+		return;
+	}
 	snprintf(action, sizeof(action), "%s %s", r->method, r->pattern);
 	if (audit_call == call)
 		snprintf(target, sizeof(target), "%s", audit_target_buf);

@@ -552,6 +552,31 @@ TEST(failed_logins_and_public_requests_are_throttled_per_address)
 	pf_reply_free(&r);
 }
 
+TEST(audit_keeps_failed_logins_not_anonymous_knocks)
+{
+	struct store_audit_filter f = { .limit = 50 };
+	struct store_audit *v = NULL;
+	struct pf_reply r;
+	size_t n = 0;
+	bool login_row = false, knock_row = false;
+
+	CHECK(setup() == 0);
+	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/accounts/city01/approval", NULL, NULL, NULL,
+			     "{\"state\":\"hold\"}", &r), 401);
+	pf_reply_free(&r);
+	CHECK_EQ_INT(login("city01", "Wrong2026pw", NULL, NULL, &r), 401);
+	pf_reply_free(&r);
+	CHECK(store_audit_list(F.st, &f, &v, &n) == 0);
+	for (size_t i = 0; i < n; i++) {
+		login_row |= !strcmp(v[i].action, "POST /api/v1/session") &&
+			     !strcmp(v[i].target, "city01") && v[i].status == 401;
+		knock_row |= strstr(v[i].action, "approval") != NULL;
+	}
+	free(v);
+	CHECK(login_row);
+	CHECK(!knock_row);
+}
+
 TEST(own_password_change)
 {
 	struct pf_reply r;
@@ -602,6 +627,7 @@ int main(void)
 	RUN(guardian_links_child_scope_and_audit);
 	RUN(attendance_reads_are_audited);
 	RUN(failed_logins_and_public_requests_are_throttled_per_address);
+	RUN(audit_keeps_failed_logins_not_anonymous_knocks);
 	RUN(own_password_change);
 	RUN(role_table_has_the_seed_names);
 	return harness_done();
