@@ -2,6 +2,8 @@
  * The cost of a portal login's password check: Argon2id hash and verify at the hub's
  * default limits (hub/auth/password.c) and at libsodium's INTERACTIVE ones, median of N. The
  * check runs on the event loop, so this is also how long one login stalls other requests.
+ * Also the cost a session adds to each portal request: GET /api/v1/session in process
+ * (cookie -> session row -> account -> roles -> JSON), on a store in a temp directory.
  * Prints "bench: <name> <value> <unit>" lines.
  */
 #include <sodium.h>
@@ -9,7 +11,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/log.h"
+
 #include "hub/auth/password.h"
+#include "tests/unit/hub_portal_fixture.h"
 #include "hub/store/store.h"
 
 static double now_ms(void)
@@ -54,8 +59,29 @@ int main(int argc, char **argv)
 
 	if (n < 1 || n > 64)
 		n = 9;
+	struct pf f;
+	struct pf_reply r;
+	char sid[SESSION_ID_TEXT], csrf[SESSION_CSRF_TEXT];
+	double t;
+	int calls = 2000, bad = 0;
+
 	run("", n);
 	password_set_cost(crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
 	run("_interactive", n);
+	log_init("bench", KLOG_ERR - 1);
+	if (pf_open(&f) < 0 || pf_facility(&f, "NWUK015", "NW", "UK") < 0 ||
+	    pf_account(&f, "NWUK015001", "NW", "NWUK015", "approved", "center:UK") < 0 ||
+	    pf_session(&f, "NWUK015001", sid, csrf) < 0)
+		return 1;
+	t = now_ms();
+	for (int i = 0; i < calls; i++) {
+		bad += pf_call(&f, "GET", "/api/v1/session", sid, NULL, NULL, NULL, &r) != 200;
+		pf_reply_free(&r);
+	}
+	t = now_ms() - t;
+	pf_close(&f);
+	if (bad)
+		return 1;
+	printf("bench: portal_session_request_us %.0f us\n", t * 1000 / calls);
 	return 0;
 }
