@@ -79,5 +79,6 @@ void api_portal_audit(struct api_call *call);
 void api_portal_child_get(struct api_call *call);
 void api_portal_guardian_request(struct api_call *call);
 void api_portal_guardian_confirm(struct api_call *call);
+void api_portal_guardian_list(struct api_call *call);
 
 #endif

@@ -9,6 +9,7 @@
 #include "hub/store/store.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 void api_portal_child_get(struct api_call *call)
@@ -76,4 +77,33 @@ void api_portal_guardian_confirm(struct api_call *call)
 	}
 	api_reply_json(call, 200, json_pack("{s:s, s:s, s:s}", "child", c.id, "parent",
 					    call->params[1], "state", "confirmed"));
+}
+
+void api_portal_guardian_list(struct api_call *call)
+{
+	struct store_guardian *v = NULL;
+	struct store_child c;
+	json_t *arr;
+	size_t n = 0;
+
+	if (!(call->id.roles & AUTH_STAFF)) {
+		api_reply_error(call, 403, "forbidden", NULL);
+		return;
+	}
+	if (!api_scope_child(call, call->params[0], &c))
+		return;
+	if (store_guardian_list(api_store(call->api), c.id, &v, &n) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; arr && i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:I}", "parent",
+						     v[i].parent, "name", v[i].name, "state",
+						     v[i].confirmed_ms ? "confirmed" : "requested",
+						     "requested_ms", (json_int_t)v[i].requested_ms,
+						     "confirmed_ms", (json_int_t)v[i].confirmed_ms));
+	free(v);
+	api_reply_json(call, 200, json_pack("{s:s, s:o}", "child", c.id, "guardians", arr));
+	api_audit(call, "child.read guardians", c.id);
 }

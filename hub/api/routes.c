@@ -85,6 +85,9 @@ const struct api_route api_routes[] = {
 	  "Send a sign-up's phone verification code (휴대폰 인증) through the outbox" },
 	{ "POST", "/api/v1/session/password", AUTH_STAFF | AUTH_ROLE_PARENT,
 	  api_portal_password_change, "Change one's own password (ends every session)" },
+	{ "GET", "/api/v1/children/{id}/guardians", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT |
+	  AUTH_ROLE_CENTER, api_portal_guardian_list,
+	  "A child's guardian links, requested and confirmed (audited)" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

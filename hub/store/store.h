@@ -402,6 +402,14 @@ int store_guardian_confirm(struct store *st, const char *parent, const char *chi
 			   const char *actor, int64_t now_ms);
 /* 0 when confirmed, -ENOENT otherwise. */
 int store_guardian_linked(struct store *st, const char *parent, const char *child);
+struct store_guardian {
+	char parent[STORE_ACCOUNT_ID_MAX];
+	char name[STORE_NAME_MAX];           /* the parent's name */
+	int64_t requested_ms, confirmed_ms;  /* confirmed_ms 0 while pending */
+};
+/* The links of a child, pending and confirmed, oldest first. Caller frees. */
+int store_guardian_list(struct store *st, const char *child, struct store_guardian **out,
+			size_t *n);
 
 /* Audit log (store_audit.c). */
 struct store_audit {

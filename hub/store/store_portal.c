@@ -397,3 +397,49 @@ int store_guardian_linked(struct store *st, const char *parent, const char *chil
 	sqlite3_finalize(s);
 	return r;
 }
+
+int store_guardian_list(struct store *st, const char *child, struct store_guardian **out,
+			size_t *n)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT g.parent, a.name, g.requested_ms,"
+					    " coalesce(g.confirmed_ms, 0) FROM guardian_links g"
+					    " JOIN accounts a ON a.id = g.parent WHERE g.child = ?"
+					    " ORDER BY g.requested_ms, g.parent LIMIT 100");
+	struct store_guardian *v = NULL, *t;
+	size_t cap = 0, k = 0;
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, child, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? cap * 2 : 4;
+			t = realloc(v, cap * sizeof(*v));
+			if (!t) {
+				r = -ENOMEM;
+				goto out;
+			}
+			v = t;
+		}
+		memset(&v[k], 0, sizeof(v[k]));
+		store_col_text(s, 0, v[k].parent, sizeof(v[k].parent));
+		store_col_text(s, 1, v[k].name, sizeof(v[k].name));
+		v[k].requested_ms = sqlite3_column_int64(s, 2);
+		v[k].confirmed_ms = sqlite3_column_int64(s, 3);
+		k++;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, "guardian list");
+out:
+	sqlite3_finalize(s);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}

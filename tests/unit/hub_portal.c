@@ -467,6 +467,11 @@ TEST(guardian_links_child_scope_and_audit)
 			     scsrf, NULL, "{}", &r), 403);
 	pf_reply_free(&r);
 	CHECK(pf_session(&F, "NWUK015001", ssid, scsrf) == 0);
+	CHECK_EQ_INT(pf_call(&F, "GET", "/api/v1/children/C1/guardians", ssid, NULL, NULL, NULL,
+			     &r), 200);
+	CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(
+			     json_object_get(r.body, "guardians"), 0), "state")), "requested");
+	pf_reply_free(&r);
 	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/children/C1/guardians/mom01/confirm", ssid,
 			     scsrf, NULL, "{}", &r), 200);
 	pf_reply_free(&r);
