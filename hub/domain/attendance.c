@@ -74,7 +74,7 @@ static int64_t tap_time(const struct tap_batch *b, const struct tap *t, int64_t 
 /* One record, in seq order; *high advances when the record's seq becomes held. */
 static int ingest_one(struct store *st, const struct store_device *d,
 		      const struct tap_batch *b, size_t i, const char *why, int64_t received_ms,
-		      uint64_t *high, struct attendance_result *res)
+		      uint64_t *high, struct attendance_result *res, size_t *conflicts)
 {
 	const struct tap *t = &b->taps[i];
 	enum store_put_outcome outcome;
@@ -121,6 +121,13 @@ static int ingest_one(struct store *st, const struct store_device *d,
 		res->outcome = ATTENDANCE_REJECTED;
 		res->reason = held;
 		break;
+	case STORE_PUT_CONFLICT:
+		/* Not a replay: another tap under a sequence number already used (a reader
+		 * whose journal was reset?). Not stored; the reader sets it aside. */
+		res->outcome = ATTENDANCE_REJECTED;
+		res->reason = "seq_reused";
+		(*conflicts)++;
+		break;
 	}
 	return 0;
 }
@@ -131,6 +138,7 @@ int attendance_ingest_tx(struct store *st, const char *device_id,
 {
 	struct store_device d;
 	struct order *order = NULL;
+	size_t conflicts = 0;
 	uint64_t high;
 	int r;
 
@@ -156,10 +164,13 @@ int attendance_ingest_tx(struct store *st, const char *device_id,
 		size_t i = order[k].i;
 
 		r = ingest_one(st, &d, batch, i, why ? why[i] : NULL, received_ms, &high,
-			       &results[i]);
+			       &results[i], &conflicts);
 		if (r < 0)
 			goto out;
 	}
+	if (conflicts)
+		log_warn("attendance: %s sent %zu taps under sequence numbers already used by "
+			 "other taps (journal reset?); refused as seq_reused", device_id, conflicts);
 	if ((r = store_device_seq_set(st, device_id, high, received_ms)) < 0)
 		goto out;
 	*seq_high = high;

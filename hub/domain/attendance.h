@@ -12,7 +12,9 @@
  *     the reader is not stuck resending a record that will never be good; a record without
  *     a usable seq is rejected and not held.
  *   - Replaying a batch or any part changes nothing: a held tap answers "duplicate", a held
- *     rejected record answers "rejected" with its original reason.
+ *     rejected record answers "rejected" with its original reason. A different tap under a
+ *     sequence number already held (a reader whose journal was reset) is not a replay: it is
+ *     rejected "seq_reused" (not stored), so that it is set aside rather than taken as sent.
  *   - A card of another facility tapped here is stored as a tap here (it tapped where it is).
  *   - Clock: synced taps keep the reader's wall time. An unsynced tap from the batch's own
  *     boot is placed at received_ms - (batch.mono_ms - tap.mono_ms), flagged "corrected";

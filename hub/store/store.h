@@ -180,6 +180,7 @@ enum store_put_outcome {
 	STORE_PUT_STORED = 0,   /* new: written */
 	STORE_PUT_DUPLICATE,    /* (device, seq) already held as a tap; nothing changed */
 	STORE_PUT_HELD_REJECT,  /* (device, seq) already held as a rejected record */
+	STORE_PUT_CONFLICT,     /* (device, seq) held for a different tap: the seq was reused */
 };
 
 /* One transaction around a batch (or a group of batches): begin, puts, commit (durable) or

@@ -60,28 +60,41 @@ static const char *held_reason_static(const char *s)
 	return "malformed";
 }
 
-static int tap_held(struct store *st, const char *device_id, uint64_t seq,
-		    enum store_put_outcome *outcome, const char **held_reject)
+/* What is held at (device, seq): a rejected record, the same tap, or another tap under a
+ * reused sequence number. A tap is the same when card, boot and monotonic time agree (its
+ * wall time is not compared: a reader's journal keeps it, but it says less). */
+static int tap_held(struct store *st, const char *device_id, const struct tap *tap,
+		    bool compare, enum store_put_outcome *outcome, const char **held_reject)
 {
 	sqlite3_stmt *s = store_stmt(st, SS_TAP_HELD,
-				     "SELECT reject FROM taps WHERE device_id = ? AND seq = ?");
+				     "SELECT reject, uid, boot_id, mono_ms FROM taps"
+				     " WHERE device_id = ? AND seq = ?");
+	char uid[STORE_UID_HEX_MAX], held_uid[STORE_UID_HEX_MAX], boot[TAP_BOOT_ID_MAX];
 	int rc;
 
 	if (!s)
 		return -EIO;
 	sqlite3_bind_text(s, 1, device_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (int64_t)seq);
+	sqlite3_bind_int64(s, 2, (int64_t)tap->seq);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(s);
 		return rc == SQLITE_DONE ? -EIO : store_step_error(st, rc, "tap lookup");
 	}
-	if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
-		*outcome = STORE_PUT_DUPLICATE;
-	} else {
+	if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*outcome = STORE_PUT_HELD_REJECT;
 		if (held_reject)
 			*held_reject = held_reason_static((const char *)sqlite3_column_text(s, 0));
+	} else {
+		*outcome = STORE_PUT_DUPLICATE;
+		if (compare) {
+			tap_uid_format(tap->uid, tap->uid_len, uid, sizeof(uid));
+			store_col_text(s, 1, held_uid, sizeof(held_uid));
+			store_col_text(s, 2, boot, sizeof(boot));
+			if (strcmp(uid, held_uid) != 0 || strcmp(boot, tap->boot_id) != 0 ||
+			    sqlite3_column_int64(s, 3) != tap->mono_ms)
+				*outcome = STORE_PUT_CONFLICT;
+		}
 	}
 	sqlite3_reset(s);
 	return 0;
@@ -143,7 +156,7 @@ int store_tap_put(struct store *st, const char *device_id, const char *facility,
 		*outcome = STORE_PUT_STORED;
 		return 0;
 	}
-	return tap_held(st, device_id, tap->seq, outcome, held_reject);
+	return tap_held(st, device_id, tap, reject == NULL, outcome, held_reject);
 }
 
 int store_attendance_day(struct store *st, const char *facility, int64_t day,

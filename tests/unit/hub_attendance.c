@@ -79,9 +79,10 @@ static void make_batch(struct tap_batch *b, struct tap *taps, size_t n, uint64_t
 		t->seq = seq0 + i;
 		memcpy(t->uid, card_a, 4);
 		t->uid_len = 4;
-		t->wall_ms = T0 + (int64_t)i * 1000;
+		/* Derived from the seq, so that a replay is the same tap. */
+		t->wall_ms = T0 + (int64_t)(t->seq - 1) * 1000;
 		snprintf(t->boot_id, sizeof(t->boot_id), BOOT);
-		t->mono_ms = 400000 + (int64_t)i * 1000;
+		t->mono_ms = 400000 + (int64_t)(t->seq - 1) * 1000;
 		t->clock_synced = true;
 		t->dir = TAP_DIR_IN;
 		t->result = TAP_RESULT_ARRIVAL;
@@ -143,14 +144,45 @@ TEST(stored_then_replayed)
 	CHECK_EQ_INT(day_count(), 3);
 	/* Part of it plus one new record, in reverse order. */
 	make_batch(&b, taps, 3, 2);
-	taps[0].seq = 4;
-	taps[2].seq = 2;
+	taps[3] = taps[0];
+	taps[0] = taps[2];
+	taps[2] = taps[3];
 	CHECK_EQ_INT(attendance_ingest(st, DEV, &b, NULL, T0 + 300000, res, &high), 0);
 	CHECK_EQ_INT(high, 4);
 	CHECK_EQ_INT(res[0].outcome, ATTENDANCE_STORED);
 	CHECK_EQ_INT(res[1].outcome, ATTENDANCE_DUPLICATE);
 	CHECK_EQ_INT(res[2].outcome, ATTENDANCE_DUPLICATE);
 	CHECK_EQ_INT(day_count(), 4);
+}
+
+/* A reader whose journal was reset sends new taps under used sequence numbers: they are
+ * not taken for replays (which would let the reader delete them) but refused seq_reused. */
+TEST(reused_seq_refused)
+{
+	struct tap taps[3];
+	struct tap_batch b;
+	struct attendance_result res[3];
+	uint64_t high = 0;
+
+	CHECK(setup() == 0);
+	make_batch(&b, taps, 2, 1);
+	CHECK_EQ_INT(attendance_ingest(st, DEV, &b, NULL, T0, res, &high), 0);
+	make_batch(&b, taps, 3, 1);
+	snprintf(taps[0].boot_id, sizeof(taps[0].boot_id), "22222222-2222-3333-4444-555555555555");
+	taps[1].uid[3] ^= 1;
+	CHECK_EQ_INT(attendance_ingest(st, DEV, &b, NULL, T0, res, &high), 0);
+	CHECK_EQ_INT(res[0].outcome, ATTENDANCE_REJECTED);
+	CHECK_EQ_STR(res[0].reason, "seq_reused");
+	CHECK_EQ_STR(res[1].reason, "seq_reused");
+	CHECK_EQ_INT(res[2].outcome, ATTENDANCE_STORED);
+	CHECK_EQ_INT(high, 3);
+	CHECK_EQ_INT(day_count(), 3);
+	/* A true replay of what is held is still a duplicate, wall time aside. */
+	make_batch(&b, taps, 2, 1);
+	taps[1].wall_ms += 5;
+	CHECK_EQ_INT(attendance_ingest(st, DEV, &b, NULL, T0, res, &high), 0);
+	CHECK_EQ_INT(res[0].outcome, ATTENDANCE_DUPLICATE);
+	CHECK_EQ_INT(res[1].outcome, ATTENDANCE_DUPLICATE);
 }
 
 TEST(gap_rejected_then_filled)
@@ -504,6 +536,7 @@ int main(void)
 {
 	log_init("hub_attendance", KLOG_ERR);
 	RUN(stored_then_replayed);
+	RUN(reused_seq_refused);
 	RUN(gap_rejected_then_filled);
 	RUN(bad_records_beside_good);
 	RUN(clock_correction);
