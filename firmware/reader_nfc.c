@@ -4,9 +4,10 @@
  * Polling: InAutoPoll (nfc_initiator_poll_target) for ISO 14443-A at 106 kbps, PollNr chosen
  * so that one poll lasts about poll_ms when no card comes: the chip waits, the host blocks in
  * read(), nothing spins. A card is reported once; while it lies on the reader, poll() checks
- * every presence_ms that it is still there (nfc_initiator_target_is_present, or a fresh poll
- * comparing the UID for card types libnfc cannot check) and reports the next placement only
- * after a removal.
+ * every presence_ms that it is still there and reports the next placement only after a
+ * removal: nfc_initiator_target_is_present for MIFARE Classic cards (a re-select), a fresh
+ * poll comparing the UID for every other card (libnfc would check those with
+ * InDataExchange, one of its abort() paths).
  *
  * The watchdog: InAutoPoll has no host-side timeout in libnfc: it waits for ever for the chip's
  * answer, and (pn532_uart_send) for its ACK, where nfc_abort_command cannot reach it. So every
@@ -72,6 +73,7 @@ struct reader_nfc {
 	int job_res;
 	uint8_t pollnr;
 	nfc_target nt;
+	uint8_t sak;               /* of the card last seen */
 };
 
 static int64_t nfc_now_ms(void)
@@ -305,6 +307,7 @@ static int nfc_autopoll(struct reader_nfc *r, struct reader_card *card)
 		}
 		memcpy(card->uid, r->nt.nti.nai.abtUid, len);
 		card->uid_len = (uint8_t)len;
+		r->sak = r->nt.nti.nai.btSak;
 		return 1;
 	}
 	if (res == 0 || res == NFC_ECHIP)
@@ -351,7 +354,10 @@ static int reader_nfc_poll(void *priv, struct reader_card *card)
 		return 0; /* the same card still lies there */
 	}
 	r->present = true;
-	r->present_by_uid = false;
+	/* libnfc checks a MIFARE Classic (SAK bit 3) by selecting it again; other cards it
+	 * checks with InDataExchange/InCommunicateThru, whose answer with status bit 7 set makes
+	 * libnfc call abort() (PN532.md): never send those, compare UIDs instead. */
+	r->present_by_uid = !(r->sak & 0x08);
 	r->card = *card;
 	return 1;
 }
