@@ -290,8 +290,9 @@ int roster_parse(const char *buf, size_t len, const char *facility, roster_entry
 				return ret;
 			}
 		} else {
-			return roster_refuse(info, lineno, "unknown record '%.*s'",
-					     (int)(wlen > 20 ? 20 : wlen), w);
+			/* The line itself is not echoed: it may hold a name. */
+			return roster_refuse(info, lineno, "unknown record (expected card, uid, "
+					     "facility or version)");
 		}
 	}
 	if (!header)

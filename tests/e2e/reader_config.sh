@@ -131,3 +131,16 @@ assert fed and set(fed) <= set(dump), (fed[:3], dump[:3])
 assert [s for s, _ in dump] == list(range(1, len(dump) + 1))
 assert sqlite3.connect(sys.argv[3]).execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
 PY
+
+# The shipped board profiles and example configuration are valid: every key known. On this
+# machine the Raspberry Pi profiles then stop at their GPIO chip, which they name.
+for b in rpi4 rpi5; do
+	reader_config "$T/b-$b.conf" reader.device="fake:$T/script" kiosk.backend=none \
+		feedback.backend=- feedback.record_path=- device.board="$b"
+	rc=$(run_reader "b-$b" --config "$T/b-$b.conf")
+	expect_eq "board $b: stops without its GPIO chip" "$rc" 1
+	check "board $b: names the chip" grep -q "gpio chip pinctrl-" "$T/b-$b.out"
+	check "board $b: every key known" bash -c "! grep -q 'unknown key\|syntax error' '$T/b-$b.out'"
+done
+rc=$(run_reader example --config "$KIUM_ROOT/board/kium-reader.conf.example" --board "$KIUM_ROOT/board/sim.conf" --dump-journal)
+check "example configuration: every key known" bash -c "! grep -q 'unknown key\|syntax error\|not a whole number' '$T/example.out'"
