@@ -67,7 +67,7 @@ struct server {
 	int sfd;
 	int port;
 	bool draining;
-	bool stop;
+	int64_t accept_resume;  /* accepting paused (out of descriptors) until then; 0: not */
 	int64_t drain_deadline;
 	int64_t next_sweep;
 	long tick_ms;
@@ -634,8 +634,12 @@ static void server_accept(struct server *srv)
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
 			    errno == ECONNABORTED)
 				return;
-			/* EMFILE and friends: the backlog waits; the sweep re-enables. */
-			log_warn("server: accept: %s", strerror(errno));
+			/* Out of descriptors (EMFILE, ENFILE) or memory: a level-triggered listener
+			 * would wake us at once, so stop listening for a moment; the backlog waits
+			 * and the sweep listens again. */
+			log_warn("server: accept: %s; pausing accepts for 100 ms", strerror(errno));
+			epoll_ctl(srv->ep, EPOLL_CTL_DEL, srv->lfd, NULL);
+			srv->accept_resume = server_now() + 100;
 			return;
 		}
 		srv->stats.accepted++;
@@ -704,7 +708,8 @@ static void server_begin_drain(struct server *srv)
 	srv->draining = true;
 	srv->drain_deadline = server_now() + srv->opts.drain_timeout_ms;
 	log_notice("server: draining %zu connections", srv->nconns + srv->nreject);
-	epoll_ctl(srv->ep, EPOLL_CTL_DEL, srv->lfd, NULL);
+	if (!srv->accept_resume)
+		epoll_ctl(srv->ep, EPOLL_CTL_DEL, srv->lfd, NULL);
 	close(srv->lfd);
 	srv->lfd = -1;
 	for (struct conn *c = srv->conns, *next; c; c = next) {
@@ -736,6 +741,13 @@ static void server_signal(struct server *srv)
 static void server_sweep(struct server *srv, int64_t now)
 {
 	const struct server_opts *o = &srv->opts;
+
+	if (srv->accept_resume && now >= srv->accept_resume && !srv->draining) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &server_tag_listen };
+
+		if (epoll_ctl(srv->ep, EPOLL_CTL_ADD, srv->lfd, &ev) == 0)
+			srv->accept_resume = 0;
+	}
 
 	for (struct conn *c = srv->conns, *next; c; c = next) {
 		next = c->next;
