@@ -202,7 +202,8 @@ static int uplink_send_taps(struct uplink *u, int64_t now)
 		ret = -EMSGSIZE;
 		goto out;
 	}
-	if (reply.status != 200 || !json_is_integer(json_object_get(answer, "acked_seq"))) {
+	if (reply.status != 200 || !json_is_integer(json_object_get(answer, "acked_seq")) ||
+	    json_integer_value(json_object_get(answer, "acked_seq")) < 0) {
 		bool refused = reply.status >= 400 && reply.status < 500 && reply.status != 408 &&
 			       reply.status != 429;
 

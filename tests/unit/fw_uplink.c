@@ -15,7 +15,8 @@
 /* ---- the fake hub --------------------------------------------------------------------- */
 
 static struct fake_hub {
-	int mode;              /* 0 healthy, 1 transport down, 2 answers 503, 3 answers 403, 4 413 */
+	int mode;              /* 0 healthy, 1 transport down, 2 answers 503, 3 answers 403, 4 413,
+				* 5 answers 200 with a negative acked_seq */
 	uint64_t held;         /* contiguous high */
 	unsigned seen[4096];   /* how many times each seq was stored */
 	uint64_t reject_seq;   /* held as rejected with "bad_uid" */
@@ -74,6 +75,8 @@ static int fake_request(void *priv, const char *method, const char *path, const 
 		return fake_reply(reply, 503, json_pack("{s:{s:s}}", "error", "code", "unavailable"));
 	if (hub.mode == 3)
 		return fake_reply(reply, 403, json_pack("{s:{s:s}}", "error", "code", "device_revoked"));
+	if (hub.mode == 5)
+		return fake_reply(reply, 200, json_pack("{s:i, s:[]}", "acked_seq", -1, "results"));
 	req = json_loadb(body, body_len, 0, NULL);
 	if (!req || tap_batch_from_json(req, &b, &why, &why_batch) < 0) {
 		json_decref(req);
@@ -388,6 +391,25 @@ TEST(uplink_503_backs_off_and_keeps_everything)
 	CHECK_EQ_INT(hub.held, 5);
 }
 
+TEST(uplink_refuses_a_nonsense_acknowledgement)
+{
+	struct uplink_config c;
+	struct uplink *u;
+	struct journal_usage ju;
+
+	CHECK_EQ_INT(setup(5), 0);
+	hub.mode = 5;
+	c = config();
+	u = uplink_new_for_test(&c);
+	CHECK(u != NULL);
+	harness_defer(free_uplink, u);
+	CHECK(drain(u, 1000) > 0); /* waits: not acknowledged, not a hot loop */
+	CHECK_EQ_INT(journal_usage(jr, &ju), 0);
+	CHECK_EQ_INT(ju.acked_seq, 0);
+	CHECK_EQ_INT(ju.pending, 5);
+	CHECK(rejected_seq == 0);
+}
+
 int main(void)
 {
 	log_init("unit", KLOG_ERR);
@@ -398,5 +420,6 @@ int main(void)
 	RUN(uplink_sets_aside_a_rejected_record_and_goes_on);
 	RUN(uplink_halves_batches_on_413);
 	RUN(uplink_503_backs_off_and_keeps_everything);
+	RUN(uplink_refuses_a_nonsense_acknowledgement);
 	return harness_done();
 }
