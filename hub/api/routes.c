@@ -6,6 +6,7 @@
  */
 #include "hub/api/api.h"
 #include "hub/api/portal.h"
+#include "hub/api/bookings.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -88,6 +89,38 @@ const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/children/{id}/guardians", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT |
 	  AUTH_ROLE_CENTER, api_portal_guardian_list,
 	  "A child's guardian links, requested and confirmed (audited)" },
+	/* ---- bookings (issue 6): hub/api/portal_bookings.c, portal_reconcile.c ---- */
+	{ "PUT", "/api/v1/terms/{year}", AUTH_CITYWIDE, api_terms_put,
+	  "Set a year's four terms (이용분기): dates, opening hours, meals and snacks" },
+	{ "GET", "/api/v1/terms/{year}", AUTH_STAFF | AUTH_ROLE_PARENT, api_terms_get,
+	  "A year's terms" },
+	{ "PUT", "/api/v1/facilities/{code}/care", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT, api_care_put,
+	  "Set a center's kind, capacity (정원, or from area_m2) and sick-child places" },
+	{ "GET", "/api/v1/facilities/{code}/care", AUTH_STAFF | AUTH_ROLE_PARENT, api_care_get,
+	  "A center's kind, capacity, temporary allowance and sick-child places" },
+	{ "POST", "/api/v1/facilities/{code}/bookings", AUTH_STAFF | AUTH_ROLE_PARENT,
+	  api_bookings_create,
+	  "Apply for care (parent, with documents) or register offline (staff): place or waitlist" },
+	{ "GET", "/api/v1/facilities/{code}/bookings", AUTH_STAFF, api_bookings_list,
+	  "Staff lists (?list=applications|regular|temporary|sick|extensions|waitlist)" },
+	{ "GET", "/api/v1/bookings/{id}", AUTH_STAFF | AUTH_ROLE_PARENT, api_booking_get,
+	  "One booking with its state and waitlist position" },
+	{ "POST", "/api/v1/bookings/{id}/decision", AUTH_STAFF, api_booking_decision,
+	  "Approve or reject (with a reason) an application" },
+	{ "POST", "/api/v1/bookings/{id}/cancel", AUTH_STAFF | AUTH_ROLE_PARENT, api_booking_cancel,
+	  "Cancel a booking; a freed place is offered to the first in line" },
+	{ "POST", "/api/v1/bookings/{id}/accept", AUTH_STAFF | AUTH_ROLE_PARENT, api_booking_accept,
+	  "Accept a waitlist offer before its deadline" },
+	{ "POST", "/api/v1/bookings/{id}/extension", AUTH_STAFF | AUTH_ROLE_PARENT,
+	  api_booking_extend, "Extend a regular booking into the next term (이용기간 연장)" },
+	{ "GET", "/api/v1/my/bookings", AUTH_ROLE_PARENT, api_bookings_mine,
+	  "A parent's bookings with waitlist positions" },
+	{ "GET", "/api/v1/facilities/{code}/reconciliation", AUTH_STAFF, api_reconcile_get,
+	  "A day's attendance against bookings (?date=), or daily summaries (?from=&to=)" },
+	{ "POST", "/api/v1/facilities/{code}/reconciliation/corrections", AUTH_STAFF,
+	  api_reconcile_correct, "Correct a child's attendance status of a day, with a reason" },
+	{ "GET", "/api/v1/children/{id}/attendance", AUTH_STAFF | AUTH_ROLE_PARENT,
+	  api_child_attendance, "A child's days across facilities (연계돌봄 아동별 현황, ?from=&to=)" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

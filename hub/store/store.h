@@ -435,4 +435,133 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
 		     struct store_audit **out, size_t *n);
 /* ==== end of portal accounts ==================================================== */
 
+/* ==== bookings, capacity, waitlists, terms, attendance corrections (issue 6;
+ * store_bookings.c) ================================================================== */
+#define STORE_REASON_MAX 512
+
+/* What a center offers: 운영유형 ("general", "convergent", "hub"), 정원, sick-child places. */
+struct store_care {
+	char facility[STORE_FACILITY_CODE_MAX];
+	char kind[STORE_SHORT_MAX];
+	int capacity;
+	int sick_capacity;                   /* 0: no sick-child care */
+	int64_t changed_ms;
+	char changed_by[STORE_ACCOUNT_ID_MAX];
+};
+/* -ENOENT unknown facility; -EINVAL bad values (capacity < 0, unknown kind). */
+int store_care_set(struct store *st, const struct store_care *c, const char *actor,
+		   int64_t now_ms);
+/* -ENOENT when the facility's care is not set. */
+int store_care_get(struct store *st, const char *facility, struct store_care *out);
+
+/* A term (이용분기) of a year, as the city set it. */
+struct store_term {
+	int year, index;                     /* index 1..4 */
+	char name[64];
+	int64_t start_day, end_day;          /* Seoul day numbers, inclusive */
+	int open_min, close_min;             /* opening hours, minutes since midnight */
+	bool meal, snack;
+};
+/* Replaces a year's terms (all n rows in one transaction). The database refuses
+ * overlapping hours or dates out of order (-EINVAL). */
+int store_terms_set(struct store *st, int year, const struct store_term *t, size_t n);
+/* Every term whose days meet [from_day, to_day], ordered by start. Caller frees. */
+int store_terms_range(struct store *st, int64_t from_day, int64_t to_day,
+		      struct store_term **out, size_t *n);
+
+struct store_booking {
+	int64_t id;
+	char facility[STORE_FACILITY_CODE_MAX];
+	char child[STORE_ID_MAX];
+	char parent[STORE_ACCOUNT_ID_MAX];   /* "" for an offline booking without a member */
+	char kind[STORE_SHORT_MAX];          /* "regular", "temporary", "sick" */
+	char state[STORE_SHORT_MAX];         /* booking_state_code */
+	int64_t start_day, end_day;
+	unsigned weekdays;                   /* bit 0 Monday .. bit 6 Sunday */
+	int start_min, end_min;
+	bool offline;                        /* registered by staff (오프라인 등록) */
+	int64_t extends_id;                  /* the booking this one extends, 0 for none */
+	char reason[STORE_REASON_MAX];       /* the last decision's reason */
+	char docs[STORE_REASON_MAX];         /* the documents checklist as JSON */
+	int64_t offer_expires_ms;            /* offered: deadline to accept; else 0 */
+	int64_t created_ms, changed_ms;
+	char created_by[STORE_ACCOUNT_ID_MAX];
+	int position;                        /* waiting: 1 = first in line; else 0 */
+	bool guardian_linked;                /* the child has a confirmed guardian */
+};
+
+/* The rule deciding whether cand may take a place, given the center's care settings, the
+ * bookings holding places that meet cand's days (any kind), and how many wait for the same
+ * kind (and, for temporary and sick care, the same day). Returns 0 (a place: cand is held),
+ * 1 (no place: cand waits) or a negative errno refusing it (*why a reason code).
+ * Called inside the store's write transaction: it must not call the store. */
+typedef int (*store_booking_fit_fn)(void *arg, const struct store_care *care,
+				    const struct store_booking *cand,
+				    const struct store_booking *held, size_t nheld,
+				    size_t nwaiting, const char **why);
+
+/* Places a booking in ONE write transaction (BEGIN IMMEDIATE): reads the held bookings, asks
+ * fit, inserts b as "pending" (place held) or "waiting", records the event, and commits; two
+ * handles can never both take the last place. b->state/id/position are set on success.
+ * approve_now: staff registrations are approved at once when a place is free. -ENOENT
+ * unknown facility/child or care not set (*why "care_not_set"); -ENOSPC/-EINVAL from fit
+ * with *why; -EEXIST when the child already holds or waits for an overlapping booking. */
+int store_booking_add(struct store *st, struct store_booking *b, bool approve_now,
+		      store_booking_fit_fn fit, void *arg, int64_t now_ms, const char **why);
+/* -ENOENT unknown. position and guardian_linked are filled. */
+int store_booking_get(struct store *st, int64_t id, struct store_booking *out);
+
+struct store_booking_filter {
+	const char *facility;    /* NULL: any */
+	const char *parent;      /* NULL: any */
+	const char *child;       /* NULL: any */
+	const char *kind;        /* NULL: any */
+	const char *const *states; /* NULL-terminated; NULL: any */
+	bool extensions_only;    /* extends_id != 0 */
+	int64_t on_or_after_day; /* end_day >= this; 0: any */
+	int64_t on_day;          /* takes place on this day (weekday aware); 0: any */
+};
+/* Ordered by id. Caller frees. */
+int store_booking_list(struct store *st, const struct store_booking_filter *f,
+		       struct store_booking **out, size_t *n);
+
+/* A decision on a booking, in one transaction with its event row and, when the booking has
+ * a parent, a notification in the outbox (template booking_<to>):
+ *   "approved": from pending;  "rejected": from pending, waiting or offered (reason);
+ *   "cancelled": from pending, approved, waiting, offered;
+ *   "accepted": an offered booking taken up before its deadline -> pending;
+ *               past the deadline -> expired (-ETIMEDOUT).
+ * When a held place is freed (reject, cancel, expiry), the first waiting booking of the
+ * facility that now fits (fit again) is offered with a deadline of now + offer_ms, and
+ * notified. -ENOENT unknown; -EBUSY wrong state (*why "state_conflict"). */
+int store_booking_decide(struct store *st, int64_t id, const char *action, const char *reason,
+			 const char *actor, int64_t offer_ms, store_booking_fit_fn fit,
+			 void *arg, int64_t now_ms, const char **why);
+/* Offers past their deadline become expired and their places are offered on; *n expired. */
+int store_booking_expire_offers(struct store *st, int64_t offer_ms, store_booking_fit_fn fit,
+				void *arg, int64_t now_ms, size_t *n);
+
+/* Attendance corrections (출결 정정): staff set a child's status of a day with a reason; the
+ * taps are never changed. status: a reconcile status code. */
+struct store_correction {
+	int64_t id;
+	char facility[STORE_FACILITY_CODE_MAX];
+	char child[STORE_ID_MAX];
+	int64_t day;
+	char status[STORE_SHORT_MAX];
+	char reason[STORE_REASON_MAX];
+	char actor[STORE_ACCOUNT_ID_MAX];
+	int64_t at_ms;
+};
+int store_correction_add(struct store *st, const struct store_correction *c);
+/* A facility's corrections of a day (facility NULL: a child's across facilities, day 0: all
+ * days of child), oldest first. Caller frees. */
+int store_correction_list(struct store *st, const char *facility, const char *child,
+			  int64_t day, struct store_correction **out, size_t *n);
+/* The (facility, Seoul day) pairs where a card held by child at the time was tapped, within
+ * [from_day, to_day], ordered by day then facility. Caller frees both arrays. */
+int store_child_tap_days(struct store *st, const char *child, int64_t from_day, int64_t to_day,
+			 char (**facilities)[STORE_FACILITY_CODE_MAX], int64_t **days, size_t *n);
+/* ==== end of bookings ================================================================= */
+
 #endif
