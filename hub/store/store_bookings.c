@@ -477,15 +477,22 @@ int store_booking_list(struct store *st, const struct store_booking_filter *f,
 	char sql[2048];
 	size_t len;
 	sqlite3_stmt *s;
-	int i = 1, r;
+	int r;
 
-	len = (size_t)snprintf(sql, sizeof(sql),
-			       "SELECT " BK_COLS " FROM bookings b WHERE (?1 IS NULL OR"
-			       " b.facility = ?1) AND (?2 IS NULL OR b.parent = ?2) AND"
-			       " (?3 IS NULL OR b.child = ?3) AND (?4 IS NULL OR b.kind = ?4)"
-			       " AND (?5 = 0 OR b.extends_id IS NOT NULL) AND b.end_day >= ?6"
-			       " AND (?7 = 0 OR (b.start_day <= ?7 AND b.end_day >= ?7 AND"
-			       "  (b.kind <> 'regular' OR (b.weekdays >> ((?7 + 3) %% 7)) & 1)))");
+	/* Only the conditions in use, so SQLite can pick the facility, child or parent index. */
+	len = (size_t)snprintf(sql, sizeof(sql), "SELECT " BK_COLS " FROM bookings b WHERE"
+			       " b.end_day >= ?6");
+#define BK_AND(cond, text) \
+	if (cond)          \
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", text)
+	BK_AND(f->facility, " AND b.facility = ?1");
+	BK_AND(f->parent, " AND b.parent = ?2");
+	BK_AND(f->child, " AND b.child = ?3");
+	BK_AND(f->kind, " AND b.kind = ?4");
+	BK_AND(f->extensions_only, " AND b.extends_id IS NOT NULL AND ?5");
+	BK_AND(f->on_day, " AND b.start_day <= ?7 AND b.end_day >= ?7 AND (b.kind <> 'regular'"
+			  " OR (b.weekdays >> ((?7 + 3) % 7)) & 1)");
+#undef BK_AND
 	if (f->states) {
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND b.state IN (");
 		for (int k = 0; f->states[k] && k < 8; k++)
@@ -496,7 +503,6 @@ int store_booking_list(struct store *st, const struct store_booking_filter *f,
 	snprintf(sql + len, sizeof(sql) - len, " ORDER BY b.id");
 	if (!(s = store_prepare(st, sql)))
 		return -EIO;
-	(void)i;
 	if (f->facility)
 		sqlite3_bind_text(s, 1, f->facility, -1, SQLITE_STATIC);
 	if (f->parent)
@@ -505,9 +511,11 @@ int store_booking_list(struct store *st, const struct store_booking_filter *f,
 		sqlite3_bind_text(s, 3, f->child, -1, SQLITE_STATIC);
 	if (f->kind)
 		sqlite3_bind_text(s, 4, f->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 5, f->extensions_only);
+	if (f->extensions_only)
+		sqlite3_bind_int(s, 5, 1);
 	sqlite3_bind_int64(s, 6, f->on_or_after_day);
-	sqlite3_bind_int64(s, 7, f->on_day);
+	if (f->on_day)
+		sqlite3_bind_int64(s, 7, f->on_day);
 	for (int k = 0; f->states && f->states[k] && k < 8; k++)
 		sqlite3_bind_text(s, 8 + k, f->states[k], -1, SQLITE_STATIC);
 	r = bk_collect(st, s, out, n);

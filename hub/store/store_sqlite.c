@@ -144,7 +144,8 @@ static const char *const migrations[] = {
 	" status TEXT NOT NULL, reason TEXT NOT NULL CHECK (length(reason) > 0),"
 	" actor TEXT NOT NULL, at_ms INTEGER NOT NULL);"
 	"CREATE INDEX attendance_corrections_day ON attendance_corrections(facility, day);"
-	"CREATE INDEX attendance_corrections_child ON attendance_corrections(child, day);",
+	"CREATE INDEX attendance_corrections_child ON attendance_corrections(child, day);"
+	"CREATE INDEX guardian_links_child ON guardian_links(child);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
