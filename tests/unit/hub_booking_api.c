@@ -62,7 +62,7 @@ static int world(void)
 	    pf_account(&F, "dad01", "", "", "approved", "parent") < 0)
 		return -1;
 	for (int i = 1; i <= 4; i++) {
-		char id[8];
+		char id[16];
 
 		snprintf(id, sizeof(id), "C%d", i);
 		if (store_child_add(F.st, id, "김민수", "NWUK015", 1000) < 0 ||

@@ -129,7 +129,7 @@ TEST(through_the_api)
 	CHECK(pf_account(&F, "mom01", "", "", "approved", "parent") == 0);
 	CHECK(store_care_set(F.st, &care, "t", 1) == 0 && store_care_set(F.st, &care16, "t", 1) == 0);
 	for (int i = 1; i <= 3; i++) {
-		char id[8];
+		char id[16];
 		uint8_t uid[4] = { 0x04, 0xa1, 0xb2, (uint8_t)i };
 
 		snprintf(id, sizeof(id), "C%d", i);
