@@ -16,12 +16,11 @@
 #include "hub/net/server.h"
 
 #include "common/log.h"
+#include "hub/net/listen.h"
 #include "hub/net/tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -91,120 +90,6 @@ static int64_t server_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int server_parse_listen(const char *listen, char *host, size_t hostlen, char *port,
-			       size_t portlen)
-{
-	const char *colon;
-	size_t hl;
-
-	if (listen[0] == '[') {
-		const char *end = strchr(listen, ']');
-
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		hl = (size_t)(end - listen - 1);
-		colon = end + 1;
-		listen++;
-	} else {
-		colon = strrchr(listen, ':');
-		if (!colon)
-			return -EINVAL;
-		hl = (size_t)(colon - listen);
-	}
-	if (hl >= hostlen || strlen(colon + 1) >= portlen || !colon[1])
-		return -EINVAL;
-	memcpy(host, listen, hl);
-	host[hl] = '\0';
-	strcpy(port, colon + 1);
-	return 0;
-}
-
-static int server_write_port_file(const char *path, int port)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", port);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return 0;
-}
-
-static int server_listen(struct server *srv)
-{
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
-	struct addrinfo *ai = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[256], port[16], shown[64];
-	int one = 1, fd = -1, err, rc;
-
-	if (server_parse_listen(srv->opts.listen, host, sizeof(host), port, sizeof(port)) < 0) {
-		log_err("server: [hub] listen = %s is not ADDR:PORT", srv->opts.listen);
-		return -EINVAL;
-	}
-	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
-	if (rc != 0) {
-		log_err("server: cannot use listen address %s: %s", srv->opts.listen,
-			gai_strerror(rc));
-		return -EINVAL;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err = -errno;
-		log_err("server: socket: %s", strerror(errno));
-		goto out;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-		err = -errno;
-		log_err("server: cannot listen on %s: %s", srv->opts.listen, strerror(errno));
-		goto out;
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-		err = -errno;
-		goto out;
-	}
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		srv->port = ntohs(s6->sin6_port);
-		inet_ntop(AF_INET6, &s6->sin6_addr, shown, sizeof(shown));
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		srv->port = ntohs(s4->sin_port);
-		inet_ntop(AF_INET, &s4->sin_addr, shown, sizeof(shown));
-	}
-	log_notice("server: listening on %s port %d", shown, srv->port);
-	if (srv->opts.port_file && srv->opts.port_file[0]) {
-		err = server_write_port_file(srv->opts.port_file, srv->port);
-		if (err < 0) {
-			log_err("server: cannot write port file %s: %s", srv->opts.port_file,
-				strerror(-err));
-			goto out;
-		}
-	}
-	srv->lfd = fd;
-	fd = -1;
-	err = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(ai);
-	return err;
-}
-
 int server_new(const struct server_opts *opts, struct server **out)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
@@ -231,7 +116,7 @@ int server_new(const struct server_opts *opts, struct server **out)
 	if (srv->tick_ms > 250)
 		srv->tick_ms = 250;
 
-	err = server_listen(srv);
+	err = listen_open(opts->listen, opts->port_file, &srv->lfd, &srv->port);
 	if (err < 0)
 		goto out;
 	srv->ep = epoll_create1(EPOLL_CLOEXEC);
