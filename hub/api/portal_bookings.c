@@ -150,6 +150,19 @@ static json_t *bookings_json(const struct store_booking *v, size_t n)
 	return a;
 }
 
+/* Offers past their deadline expire and pass on before bookings are read or placed (a read
+ * when none is due). */
+static void offers_sweep(struct api_call *call)
+{
+	size_t n = 0;
+
+	if (store_booking_expire_offers(api_store(call->api), API_BOOKING_OFFER_MS,
+					api_booking_fit, NULL, clock_wall_ms(), &n) < 0)
+		log_warn("bookings: expiring offers failed");
+	else if (n)
+		log_info("bookings: %zu offers expired and passed on", n);
+}
+
 /* ---- terms ---- */
 
 static int year_param(struct api_call *call, int *year)
@@ -500,6 +513,7 @@ void api_bookings_create(struct api_call *call)
 	}
 	if (!(o = api_read_json(call)))
 		return;
+	offers_sweep(call);
 	cid = api_field(call, o, "child", true, &bad);
 	k = api_field(call, o, "kind", true, &bad);
 	sd = api_field(call, o, "start", true, &bad);
@@ -756,6 +770,7 @@ void api_bookings_list(struct api_call *call)
 
 	if (!api_scope_facility(call, call->params[0], NULL))
 		return;
+	offers_sweep(call);
 	http_query_get(call->req->query, "list", list, sizeof(list));
 	f.facility = call->params[0];
 	f.on_or_after_day = clock_seoul_day(clock_wall_ms());
@@ -794,6 +809,7 @@ void api_bookings_mine(struct api_call *call)
 		api_reply_error(call, 403, "forbidden", NULL);
 		return;
 	}
+	offers_sweep(call);
 	if (store_booking_list(api_store(call->api), &f, &v, &n) < 0) {
 		store_failed(call);
 		return;

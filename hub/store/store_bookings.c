@@ -632,9 +632,24 @@ int store_booking_expire_offers(struct store *st, int64_t offer_ms, store_bookin
 	const char *states[] = { "offered", NULL };
 	struct store_booking_filter f = { .states = states };
 	struct store_booking *v = NULL;
+	sqlite3_stmt *q;
 	size_t nv = 0, cnt = 0;
-	int r;
+	int r, rc;
 
+	if (n)
+		*n = 0;
+	/* A read first: the common case (nothing due) costs no write transaction. */
+	q = store_prepare(st, "SELECT 1 FROM bookings WHERE state = 'offered' AND"
+			      " offer_expires_ms < ? LIMIT 1");
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, now_ms);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_step_error(st, rc, "offers due");
 	if ((r = store_tx_begin(st)) < 0)
 		return r;
 	if ((r = store_booking_list(st, &f, &v, &nv)) < 0)

@@ -281,6 +281,47 @@ TEST(capacity_waitlist_offers)
 	pf_reply_free(&r);
 }
 
+TEST(offer_expires)
+{
+	struct pf_reply r = { 0 };
+	char path[96], b[512];
+	int64_t ids[4];
+
+	CHECK(world() == 0);
+	harness_defer(world_close, NULL);
+	/* The hub center has 2 places: two taken, mom01 then K9 wait. */
+	for (int i = 0; i < 2; i++) {
+		snprintf(b, sizeof(b), "{\"child\":\"K%d\",\"child_name\":\"최\",\"kind\":\"temporary\","
+			 "\"start\":\"2026-11-23\",\"start_time\":\"14:00\",\"end_time\":\"16:00\"}", i);
+		CHECK_EQ_INT(call(CITY, "POST", "/api/v1/facilities/NWUK016/bookings", b, &r), 201);
+		ids[i] = num(&r, "id");
+	}
+	CHECK_EQ_INT(call(MOM, "POST", "/api/v1/facilities/NWUK016/bookings",
+			  app("C1", "temporary", "2026-11-23", "2026-11-23", "14:00", "16:00", true), &r), 201);
+	ids[2] = num(&r, "id");
+	CHECK_EQ_INT(call(CITY, "POST", "/api/v1/facilities/NWUK016/bookings",
+			  "{\"child\":\"K9\",\"child_name\":\"최\",\"kind\":\"temporary\",\"start\":\"2026-11-23\","
+			  "\"start_time\":\"15:00\",\"end_time\":\"17:00\"}", &r), 201);
+	ids[3] = num(&r, "id");
+	CHECK_EQ_STR(pf_str(&r, "state"), "waiting");
+	snprintf(path, sizeof(path), "/api/v1/bookings/%lld/cancel", (long long)ids[0]);
+	CHECK_EQ_INT(call(CITY, "POST", path, "{}", &r), 200);
+	/* mom01 lets the 24 h pass: her offer expires on the next read, K9 is offered. */
+	clock_advance(24LL * 3600 * 1000 + 1);
+	CHECK(pf_session(&F, "mom01", sid_mom, csrf_mom) == 0 &&
+	      pf_session(&F, "city01", sid_city, csrf_city) == 0); /* sessions idle out in a day */
+	CHECK_EQ_INT(call(MOM, "GET", "/api/v1/my/bookings", NULL, &r), 200);
+	CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(r.body, "bookings"), 0), "state")), "expired");
+	CHECK_EQ_INT(outbox("booking_expired", "mom01"), 1);
+	snprintf(path, sizeof(path), "/api/v1/bookings/%lld", (long long)ids[3]);
+	CHECK_EQ_INT(call(CITY, "GET", path, NULL, &r), 200);
+	CHECK_EQ_STR(pf_str(&r, "state"), "offered");
+	snprintf(path, sizeof(path), "/api/v1/bookings/%lld/accept", (long long)ids[2]);
+	CHECK_EQ_INT(call(MOM, "POST", path, "{}", &r), 409);
+	CHECK_EQ_STR(r.code, "state_conflict");
+	pf_reply_free(&r);
+}
+
 TEST(extension_edges)
 {
 	struct pf_reply r = { 0 };
@@ -325,6 +366,7 @@ int main(void)
 	RUN(settings);
 	RUN(rule_edges);
 	RUN(capacity_waitlist_offers);
+	RUN(offer_expires);
 	RUN(extension_edges);
 	return harness_done();
 }
