@@ -44,11 +44,13 @@ tap() {
 
 check "idle screen: center name" wait_for 5 shows "노원구 우리동네키움센터 15호점"
 check "idle screen: asks for a card" wait_for 5 shows "카드를 대 주세요"
+before=$(TZ=Asia/Seoul date +%H:%M)
 tap 04a1b2c3
-hhmm=$(TZ=Asia/Seoul date +%H:%M)
+after=$(TZ=Asia/Seoul date +%H:%M)
+shows_time() { shows "등원  $before" || shows "등원  $after"; }
 check "arrival: masked name" wait_for 5 shows "김*수"
 check "arrival: 등원" wait_for 5 shows "등원"
-check "arrival: time" wait_for 5 shows "등원  $hhmm"
+check "arrival: Seoul time of the tap" wait_for 5 shows_time
 check "arrival: raw name never shown" bash -c "! tmux -u -S '$TMUX_SOCK' capture-pane -p -t kiosk | grep -q 김민수"
 check "badge: offline, 1 tap waiting" wait_for 5 shows "오프라인 · 전송 대기 1건"
 tap 04a1b2c3
