@@ -7,6 +7,7 @@
 #include "hub/api/api.h"
 #include "hub/api/portal.h"
 #include "hub/api/bookings.h"
+#include "hub/api/facilities.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -121,6 +122,29 @@ const struct api_route api_routes[] = {
 	  api_reconcile_correct, "Correct a child's attendance status of a day, with a reason" },
 	{ "GET", "/api/v1/children/{id}/attendance", AUTH_STAFF | AUTH_ROLE_PARENT,
 	  api_child_attendance, "A child's days across facilities (연계돌봄 아동별 현황, ?from=&to=)" },
+	/* ---- facilities, capacity changes, departments (issue 5): portal_facilities.c ---- */
+	{ "GET", "/api/v1/facilities", AUTH_STAFF, api_facility_list,
+	  "Facilities in scope (?district&type&kind&operating&from&to&q&page&per_page)" },
+	{ "POST", "/api/v1/facilities", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT, api_facility_create,
+	  "Register a facility; the system issues its code" },
+	{ "GET", "/api/v1/facilities/{code}", AUTH_STAFF, api_facility_get,
+	  "One facility's record" },
+	{ "PUT", "/api/v1/facilities/{code}", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_facility_update, "Edit a facility's record (not its code, district, type, kind)" },
+	{ "POST", "/api/v1/facilities/{code}/capacity-requests",
+	  AUTH_CITYWIDE | AUTH_ROLE_DISTRICT | AUTH_ROLE_CENTER, api_capacity_request,
+	  "Propose a capacity change (정원변경) with a reason" },
+	{ "GET", "/api/v1/facilities/{code}/capacity-requests", AUTH_STAFF, api_capacity_requests,
+	  "A facility's capacity change requests, newest first" },
+	{ "POST", "/api/v1/facilities/{code}/capacity-requests/{id}/decision",
+	  AUTH_CITYWIDE | AUTH_ROLE_DISTRICT, api_capacity_decide,
+	  "Approve (capacity changes) or reject (reason required) a capacity change" },
+	{ "GET", "/api/v1/departments", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT | AUTH_ROLE_COORDINATOR,
+	  api_department_list, "Departments (부서) of a district (?district)" },
+	{ "POST", "/api/v1/departments", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_department_create, "Add a department (부서추가), optionally under a parent" },
+	{ "PUT", "/api/v1/facilities/{code}/department", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_facility_department, "Map a facility to a department of its district (시설 ID 매핑)" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

@@ -564,4 +564,108 @@ int store_child_tap_days(struct store *st, const char *child, int64_t from_day, 
 			 char (**facilities)[STORE_FACILITY_CODE_MAX], int64_t **days, size_t *n);
 /* ==== end of bookings ================================================================= */
 
+/* ==== facility records, code ledger, capacity changes, departments (issue 5;
+ * store_facilities.c) ================================================================
+ * The full facility record grows the facilities table (migration); its capacity and Kium
+ * kind are facility_care's (the bookings' table): one truth for what the booking rules read.
+ * Every facility code ever issued stays in a ledger, so a number is never issued twice. */
+#define STORE_FAC_NUMBER_MAX 999
+
+struct store_facility_info {
+	struct store_facility f;             /* code, name, district, type, roster_version */
+	char kind[STORE_SHORT_MAX];          /* facility_care.kind (UK), "" when none */
+	int capacity;                        /* facility_care.capacity, -1 when none */
+	char dong[64];                       /* 동 */
+	char ages[STORE_SHORT_MAX];          /* infant|preschool|elementary|middle|elem_middle */
+	char documents[512];                 /* 필요 서류, may be "" */
+	char address[256];
+	int64_t lat_e6, lon_e6;              /* micro-degrees */
+	char opened[11];                     /* 운영일 "YYYY-MM-DD", or "" */
+	char email[STORE_EMAIL_MAX];
+	char phone[STORE_PHONE_MAX];         /* digits only, or "" */
+	int64_t area_centi;                  /* 전용면적 in hundredths of a m² */
+	bool operating;                      /* 운영여부 */
+	int64_t created_ms, changed_ms;
+	char created_by[STORE_ACCOUNT_ID_MAX], changed_by[STORE_ACCOUNT_ID_MAX];
+};
+
+/* Creates a facility with the next number of its district and type (or with `number` when
+ * > 0: an imported legacy code, refused -EEXIST when that code was ever issued), writes
+ * f.code back, records the code in the ledger and, for a Kium center (kind set), its
+ * facility_care row with capacity = the given capacity; all in one transaction.
+ * -ENOSPC when the next number would pass 999. */
+int store_facility_create(struct store *st, struct store_facility_info *fi, int number,
+			  const char *actor, int64_t now_ms);
+/* The number store_facility_create would issue next (1..1000; 1000 means none left). */
+int store_facility_next_number(struct store *st, const char *district, const char *type,
+			       int *number);
+int store_facility_info_get(struct store *st, const char *code,
+			    struct store_facility_info *out);
+/* Updates the descriptive fields (not code, district, type, kind or capacity). */
+int store_facility_update(struct store *st, const struct store_facility_info *fi,
+			  const char *actor, int64_t now_ms);
+
+struct store_facility_query {
+	const char *district;      /* NULL: any */
+	const char *types;         /* NULL: any; else "UK,CC": one of these types */
+	const char *type;          /* NULL: any */
+	const char *kind;          /* NULL: any */
+	const char *code;          /* NULL: any (a center sees only its own) */
+	const char *q;             /* substring of name, address or code; NULL: any */
+	int operating;             /* -1 any, 0, 1 */
+	int64_t from_ms, to_ms;    /* created in [from_ms, to_ms); 0: open */
+	size_t page, per_page;     /* page from 1; per_page 1..100 */
+};
+/* Newest first. *total counts every match. Caller frees *out. */
+int store_facility_search(struct store *st, const struct store_facility_query *q,
+			  struct store_facility_info **out, size_t *n, size_t *total);
+
+/* Capacity changes (정원변경): proposed, then approved or rejected by the district. */
+struct store_capacity_request {
+	int64_t id;
+	char facility[STORE_FACILITY_CODE_MAX];
+	int from_capacity, to_capacity;
+	char reason[512];
+	char state[STORE_SHORT_MAX];         /* pending, approved, rejected */
+	char requested_by[STORE_ACCOUNT_ID_MAX];
+	int64_t requested_ms;
+	char decided_by[STORE_ACCOUNT_ID_MAX];
+	int64_t decided_ms;
+	char decision_reason[512];
+};
+/* -ENOENT when the facility has no facility_care row; -EEXIST when a request is pending. */
+int store_capacity_request_add(struct store *st, const char *facility, int to_capacity,
+			       const char *reason, const char *actor, int64_t now_ms,
+			       int64_t *id);
+int store_capacity_request_get(struct store *st, int64_t id,
+			       struct store_capacity_request *out);
+/* Approving sets facility_care.capacity in the same transaction. -EALREADY when decided. */
+int store_capacity_request_decide(struct store *st, int64_t id, bool approve,
+				  const char *reason, const char *actor, int64_t now_ms);
+/* A facility's requests, newest first. Caller frees. */
+int store_capacity_request_list(struct store *st, const char *facility,
+				struct store_capacity_request **out, size_t *n);
+
+/* Departments (부서) of a district, a tree, and the facilities mapped to them (시설 ID 매핑). */
+struct store_department {
+	int64_t id, parent;                  /* parent 0: top level */
+	char district[STORE_SHORT_MAX];
+	char name[STORE_NAME_MAX];
+	char phone[STORE_PHONE_MAX], fax[STORE_PHONE_MAX];
+	size_t n_facilities;
+};
+/* -ENOENT unknown parent (or a parent of another district); -EEXIST same name under parent. */
+int store_department_add(struct store *st, const struct store_department *d, int64_t now_ms,
+			 int64_t *id);
+int store_department_get(struct store *st, int64_t id, struct store_department *out);
+/* district NULL: all. Ordered by id. Caller frees. */
+int store_department_list(struct store *st, const char *district,
+			  struct store_department **out, size_t *n);
+/* Maps a facility to a department (one department per facility; replaces). */
+int store_department_map(struct store *st, int64_t department, const char *facility,
+			 int64_t now_ms);
+/* The facility's department id, 0 when unmapped. */
+int store_facility_department(struct store *st, const char *facility, int64_t *department);
+/* ==== end of facility records ==================================================== */
+
 #endif
