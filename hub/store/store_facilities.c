@@ -140,7 +140,7 @@ int store_facility_create(struct store *st, struct store_facility_info *fi, int 
 		r = -ENOSPC;
 		goto out;
 	}
-	snprintf(code, sizeof(code), "%s%s%03d", fi->f.district, fi->f.type, n);
+	snprintf(code, sizeof(code), "%.2s%.2s%03d", fi->f.district, fi->f.type, n);
 	if ((r = code_issued(st, code, &issued)) < 0)
 		goto out;
 	if (issued) {
