@@ -494,7 +494,8 @@ struct store_booking {
  * bookings holding places that meet cand's days (any kind), and how many wait for the same
  * kind (and, for temporary and sick care, the same day). Returns 0 (a place: cand is held),
  * 1 (no place: cand waits) or a negative errno refusing it (*why a reason code).
- * Called inside the store's write transaction: it must not call the store. */
+ * Called inside the store's write transaction: it must not call the store. held rows carry
+ * only id, facility, child, kind, state, days, weekdays and hours (the rest is empty). */
 typedef int (*store_booking_fit_fn)(void *arg, const struct store_care *care,
 				    const struct store_booking *cand,
 				    const struct store_booking *held, size_t nheld,

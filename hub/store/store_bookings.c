@@ -244,23 +244,67 @@ static int bk_collect(struct store *st, sqlite3_stmt *s, struct store_booking **
 	return 0;
 }
 
-/* The bookings holding places at facility that meet [from, to]. */
+/* The bookings holding places at facility that meet [from, to]: only what the capacity rule
+ * reads (kind, days, weekdays, hours, child), as this runs inside every placement. */
 static int bk_held(struct store *st, const char *facility, int64_t from, int64_t to,
 		   struct store_booking **out, size_t *n)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT " BK_COLS " FROM bookings b WHERE"
-					    " b.facility = ? AND b.state IN ('pending','approved',"
-					    "'offered') AND b.start_day <= ? AND b.end_day >= ?");
-	int r;
+	sqlite3_stmt *s = store_prepare(st, "SELECT id, kind, start_day, end_day, weekdays,"
+					    " start_min, end_min, child, state FROM bookings WHERE"
+					    " facility = ? AND state IN ('pending','approved',"
+					    "'offered') AND start_day <= ? AND end_day >= ?");
+	struct store_booking *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc, r = 0;
 
+	*out = NULL;
+	*n = 0;
 	if (!s)
 		return -EIO;
 	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, to);
 	sqlite3_bind_int64(s, 3, from);
-	r = bk_collect(st, s, out, n);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_booking *b;
+
+		if (cnt == cap) {
+			struct store_booking *nv;
+
+			cap = cap ? cap * 2 : 64;
+			if (cap > BK_LIST_CAP || !(nv = realloc(v, cap * sizeof(*v)))) {
+				r = -ENOMEM;
+				goto out;
+			}
+			v = nv;
+		}
+		b = &v[cnt++];
+		b->id = sqlite3_column_int64(s, 0);
+		store_col_text(s, 1, b->kind, sizeof(b->kind));
+		b->start_day = sqlite3_column_int64(s, 2);
+		b->end_day = sqlite3_column_int64(s, 3);
+		b->weekdays = (unsigned)sqlite3_column_int(s, 4);
+		b->start_min = sqlite3_column_int(s, 5);
+		b->end_min = sqlite3_column_int(s, 6);
+		store_col_text(s, 7, b->child, sizeof(b->child));
+		store_col_text(s, 8, b->state, sizeof(b->state));
+		snprintf(b->facility, sizeof(b->facility), "%s", facility);
+		b->parent[0] = b->reason[0] = b->docs[0] = b->created_by[0] = '\0';
+		b->offline = false;
+		b->extends_id = b->offer_expires_ms = b->created_ms = b->changed_ms = 0;
+		b->position = 0;
+		b->guardian_linked = false;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, "held bookings");
+out:
 	sqlite3_finalize(s);
-	return r;
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
 }
 
 static int bk_count_waiting(struct store *st, const struct store_booking *b, size_t *n)
