@@ -1,6 +1,6 @@
 /*
  * Portal handlers for facilities, capacity changes and departments (portal_facilities.c;
- * issue 5). The rules behind them: hub/api/PORTAL.md ("Facilities").
+ * issue 5). The rules behind them: hub/api/FACILITIES.md.
  */
 #ifndef KIUM_HUB_API_FACILITIES_H
 #define KIUM_HUB_API_FACILITIES_H

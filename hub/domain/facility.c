@@ -326,6 +326,7 @@ int facility_csv_init(struct facility_csv *c, const char *data, size_t len)
 	c->p = data;
 	c->end = data + len;
 	c->line = 0;
+	c->extra = 0;
 	c->n = 0;
 	if (len > FACILITY_CSV_MAX_BYTES)
 		return -EFBIG;
@@ -365,6 +366,8 @@ int facility_csv_next(struct facility_csv *c)
 	size_t f = 0, k = 0, nl = 0;
 	bool quoted = false, was_quoted = false;
 
+	c->line += c->extra;
+	c->extra = 0;
 	/* blank lines */
 	while (c->p < c->end && (*c->p == '\n' || *c->p == '\r')) {
 		if (*c->p == '\n')
@@ -414,7 +417,7 @@ int facility_csv_next(struct facility_csv *c)
 				c->p++;
 			c->p++;
 			c->n = f;
-			c->line += nl;
+			c->extra = nl;
 			return 1;
 		} else if (was_quoted) {
 			goto bad; /* text after a closing quote */
@@ -432,14 +435,14 @@ int facility_csv_next(struct facility_csv *c)
 		goto bad_end;
 	c->buf[f][k] = '\0';
 	c->n = f + 1;
-	c->line += nl;
+	c->extra = nl;
 	return 1;
 bad:
-	c->line += nl;
+	c->extra = nl;
 	skip_line(c);
 	return -EINVAL;
 bad_end:
-	c->line += nl;
+	c->extra = nl;
 	return -EINVAL;
 }
 

@@ -47,7 +47,8 @@ const char *facility_ages_name(const char *code);
 
 struct facility_csv {
 	const char *p, *end; /* cursor */
-	size_t line;         /* line of the record last read (1-based) */
+	size_t line;         /* first line of the record last read (1-based) */
+	size_t extra;        /* line breaks inside that record's quoted fields */
 	char buf[FACILITY_CSV_MAX_FIELDS][FACILITY_CSV_FIELD_MAX];
 	size_t n;            /* fields of the record last read */
 };
@@ -59,7 +60,7 @@ int facility_csv_init(struct facility_csv *c, const char *data, size_t len);
  * invalid UTF-8, a control character), c->line names it and the reader has moved past it. */
 int facility_csv_next(struct facility_csv *c);
 
-/* The column a header names (Korean or English, see tools/kiumctl/README.md), or -1. */
+/* The column a header names (Korean or English, see hub/api/FACILITIES.md), or -1. */
 int facility_csv_column(const char *header);
 /* Fills in from a record given the column map (col[i] = column of field i, -1 unused). */
 void facility_csv_input(const struct facility_csv *c, const int *map, size_t nmap,

@@ -50,5 +50,7 @@ int ctl_card(const char *data, int argc, char **argv);
 int ctl_attendance(const char *data, int argc, char **argv);
 /* ctl_account.c: portal accounts (create-city-admin, unlock, list). */
 int ctl_account(const char *data, int argc, char **argv);
+/* ctl_import.c: facilities from CSV with a verification report. */
+int ctl_import(const char *data, int argc, char **argv);
 
 #endif

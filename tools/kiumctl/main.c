@@ -52,6 +52,7 @@ static const char usage_text[] =
 	"      facility types (all four by default); the password is read from stdin.\n"
 	"  account unlock ID              clear a login lockout\n"
 	"  account list\n"
+	"  import facilities FILE [--dry-run] [--actor ID]   facilities from CSV, with a report\n"
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -400,5 +401,7 @@ int main(int argc, char **argv)
 		return ctl_attendance(data, argc - i, argv + i);
 	if (strcmp(cmd, "account") == 0)
 		return ctl_account(data, argc - i, argv + i);
+	if (strcmp(cmd, "import") == 0)
+		return ctl_import(data, argc - i, argv + i);
 	return ctl_usage("unknown command '%s'", cmd);
 }
