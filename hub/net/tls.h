@@ -65,7 +65,8 @@ int tls_conn_handshake(struct tls_conn *conn);
 /* Plaintext bytes read (> 0), 0 at a clean or unclean end of stream, -EAGAIN, or -errno. */
 ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len);
 /* Plaintext bytes accepted (> 0), -EAGAIN, or -errno. After -EAGAIN, call again with the
- * same data (a record may be half sent). */
+ * same data (a record may be half sent); more may follow it in buf, the adapter retries with
+ * the length of the interrupted call (-EINVAL when len is now shorter). */
 ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len);
 /* True when the last -EAGAIN waits for the socket to become writable. */
 bool tls_conn_want_write(const struct tls_conn *conn);

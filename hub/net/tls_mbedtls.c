@@ -49,6 +49,7 @@ struct tls_conn {
 	bool want_write;
 	bool resumed;
 	bool done;
+	size_t wpending; /* length of a write that returned WANT_WRITE, 0 when none */
 	struct tls_peer peer;
 	size_t rpos, rlen;
 	unsigned char *rbuf; /* TLS_RBUF bytes while in use, NULL when trimmed */
@@ -414,10 +415,26 @@ ssize_t tls_conn_read(struct tls_conn *c, void *buf, size_t len)
 	return tls_status(c, ret);
 }
 
+/*
+ * After WANT_WRITE, mbedTLS 2.28 must be called again with the same length: it finishes the
+ * record it holds and reports that length as written, whatever length the retry passes. The
+ * caller's buffer may have grown meanwhile (more responses appended), so the retry uses the
+ * remembered length, never more.
+ */
 ssize_t tls_conn_write(struct tls_conn *c, const void *buf, size_t len)
 {
-	int ret = mbedtls_ssl_write(&c->ssl, buf, len);
+	int ret;
 
+	if (c->wpending) {
+		if (len < c->wpending)
+			return -EINVAL;
+		len = c->wpending;
+	}
+	ret = mbedtls_ssl_write(&c->ssl, buf, len);
+	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+		c->wpending = len;
+	else
+		c->wpending = 0;
 	if (ret > 0)
 		return ret;
 	return tls_status(c, ret);
