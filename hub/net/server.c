@@ -56,6 +56,7 @@ struct conn {
 	bool in_request;
 	bool reject;          /* over the cap: answer 503 */
 	bool close_after;     /* close once the output is flushed */
+	bool eof;             /* the peer finished sending: answer what came, then close */
 	char remote[64];
 };
 
@@ -244,7 +245,7 @@ static void conn_update_events(struct conn *c)
 	case C_OPEN:
 		if (netbuf_size(&c->out) > 0 || tls_conn_want_write(c->tls))
 			ev |= EPOLLOUT;
-		if (!c->close_after && netbuf_size(&c->out) < SERVER_OUT_HIGH)
+		if (!c->close_after && !c->eof && netbuf_size(&c->out) < SERVER_OUT_HIGH)
 			ev |= EPOLLIN;
 		break;
 	case C_LINGER:
@@ -402,6 +403,11 @@ static void conn_serve(struct conn *c)
 				paused = true;
 				break;
 			}
+			if (c->eof) {
+				/* Every complete request that came before the end is answered. */
+				c->close_after = true;
+				break;
+			}
 			if (netbuf_reserve(&c->in, SERVER_READ_CHUNK) < 0) {
 				conn_error(c, 400, "input buffer exhausted");
 				break;
@@ -413,13 +419,18 @@ static void conn_serve(struct conn *c)
 			}
 			if (n == -EAGAIN)
 				break;
-			if (n < 0 && n != -ECONNRESET) {
+			if (n == 0) {
+				/* A request and the FIN may come in one burst: answer, then close. */
+				c->eof = true;
+				continue;
+			}
+			if (n != -ECONNRESET) {
 				char eb[128];
 
 				log_info("server: connection from %s: %s", c->remote,
 					 tls_conn_last_error(c->tls, eb, sizeof(eb)));
 			}
-			/* End of stream or error: nothing more can be answered. */
+			/* A reset or an error: nothing more can be answered. */
 			conn_close(c);
 			return;
 		}

@@ -410,7 +410,7 @@ ssize_t tls_conn_read(struct tls_conn *c, void *buf, size_t len)
 
 	if (ret > 0)
 		return ret;
-	if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+	if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF)
 		return 0;
 	return tls_status(c, ret);
 }
