@@ -39,6 +39,7 @@ static const struct config_key main_keys[] = {
 	{ "tls", "crl", NULL, "PEM/DER CRL of the device CA, reloaded on SIGHUP (optional)" },
 	{ "tls", "ticket_lifetime_s", "86400", "TLS session ticket lifetime; 0 disables resumption" },
 	{ "store", "path", NULL, "SQLite database file (required)" },
+	{ "store", "busy_timeout_ms", "100", "wait this long for a lock held by kiumctl, then answer 503" },
 	{ "log", "level", "info", "error, warning, notice, info or debug" },
 	{ "log", "file", NULL, "append log lines to this file (reopened on SIGHUP) instead of stderr" },
 	{ "metrics", "public", "false", "serve /metrics without a token (otherwise an admin or metrics token)" },
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 	struct tls_ctx_opts to = { 0 };
 	struct api_opts ao = { 0 };
 	struct server_opts so = { 0 };
-	long maxc, ht, bt, it, dt, mh, mb, silent, touch, ticket;
+	long maxc, ht, bt, it, dt, mh, mb, silent, touch, ticket, busy;
 	bool mpublic = false;
 	int c, lvl, rc = 1;
 
@@ -158,6 +159,7 @@ int main(int argc, char **argv)
 	    main_int(cfg, "hub", "max_header_bytes", 256, 1 << 20, &mh) < 0 ||
 	    main_int(cfg, "hub", "max_body_bytes", 0, 64L << 20, &mb) < 0 ||
 	    main_int(cfg, "hub", "silent_after_s", 1, 365L * 86400, &silent) < 0 ||
+	    main_int(cfg, "store", "busy_timeout_ms", 0, 60000, &busy) < 0 ||
 	    main_int(cfg, "hub", "touch_interval_s", 0, 86400, &touch) < 0 ||
 	    main_int(cfg, "tls", "ticket_lifetime_s", 0, 7L * 86400, &ticket) < 0 ||
 	    config_get_bool(cfg, "metrics", "public", false, &mpublic) < 0)
@@ -172,6 +174,8 @@ int main(int argc, char **argv)
 		log_err("main: cannot open store %s", db);
 		goto out;
 	}
+	/* Migrations above may wait long; the loop must not. */
+	store_set_busy_timeout(st, (int)busy);
 	to.cert = cert;
 	to.key = key;
 	to.client_ca = ca;

@@ -50,6 +50,10 @@ struct store;
 int store_open(const char *path, struct store **out);
 /* NULL-safe. */
 void store_close(struct store *st);
+/* How long a statement waits for another process's lock before failing with -EBUSY (store_open
+ * sets 5000 ms, for tools). The hub's single-threaded loop sets a short wait, so that a tool
+ * holding the write lock costs a reader a quick 503 rather than stalling every connection. */
+void store_set_busy_timeout(struct store *st, int ms);
 /* The schema version the database is at (after store_open: the current one). */
 int store_schema_version(struct store *st);
 
