@@ -51,7 +51,8 @@ struct tls_peer {
 int tls_ctx_new(const struct tls_ctx_opts *opts, struct tls_ctx **out);
 void tls_ctx_free(struct tls_ctx *ctx);
 /* Re-reads the CRL file given at creation (SIGHUP). On failure the old CRL stays in force.
- * Connections already established keep their verification result. */
+ * Connections already established keep their verification result; resumed sessions are
+ * verified again against the current CRL. */
 int tls_ctx_reload_crl(struct tls_ctx *ctx);
 void tls_ctx_stats(const struct tls_ctx *ctx, struct tls_stats *out);
 

@@ -353,7 +353,17 @@ static void tls_fill_peer(struct tls_conn *c)
 	if (!crt)
 		return;
 	p->cert_present = true;
-	p->cert_verified = mbedtls_ssl_get_verify_result(&c->ssl) == 0;
+	if (c->resumed) {
+		/* The ticket carries the verification of the full handshake, which may predate
+		 * the current CRL or the certificate's expiry: verify again, now. */
+		uint32_t flags = 0;
+
+		p->cert_verified = mbedtls_x509_crt_verify((mbedtls_x509_crt *)crt, &c->ctx->ca,
+							   c->ctx->crl, NULL, &flags, NULL,
+							   NULL) == 0;
+	} else {
+		p->cert_verified = mbedtls_ssl_get_verify_result(&c->ssl) == 0;
+	}
 	for (const mbedtls_x509_name *n = &crt->subject; n; n = n->next) {
 		if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
 			size_t len = n->val.len;

@@ -2,7 +2,8 @@
 # The certificate revocation list: with [tls] crl set, a device certificate the CA revoked
 # is refused once the hub reloads the CRL on SIGHUP (new connections fail verification and
 # device routes answer 403 certificate_not_trusted), while other devices go on. A CRL file
-# that does not parse is refused at SIGHUP and the previous one stays in force.
+# that does not parse is refused at SIGHUP and the previous one stays in force. A resumed TLS
+# session (ticket from before the revocation) is verified again against the current CRL.
 # timeout: 60
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/hub_env.bash"
@@ -25,12 +26,25 @@ private_key = $T/pki/ca.key
 default_md = sha256
 default_crl_days = 7
 EOC
-gencrl() { openssl ca -config "$T/ca/ca.cnf" -gencrl -out "$T/crl.pem" 2>/dev/null; }
+gencrl() { openssl ca -config "$T/ca/ca.cnf" -gencrl -out "$T/crl.pem" "$@" 2>/dev/null; }
+# resumed DEV: GET the roster over a session resumed from $T/DEV.sess; prints "reused" when
+# the session was resumed, then the HTTP status.
+resumed() {
+	local out
+	out=$(printf 'GET /api/v1/device/roster HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+		timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -CAfile "$T/pki/ca.crt" \
+			-cert "$T/pki/$1.crt" -key "$T/pki/$1.key" -sess_in "$T/$1.sess" -ign_eof 2>/dev/null)
+	grep -q '^Reused, TLSv1.2' <<<"$out" && printf 'reused '
+	sed -n 's/^HTTP\/1.1 \([0-9]*\) .*/\1/p' <<<"$out" | head -1
+}
 gencrl || die "cannot make a CRL"
 HUB_CRL=$T/crl.pem hub_config "$T/hub.conf"
 hub_start "$T/hub.conf"
 
 expect_eq "R1 admitted under an empty CRL" "$(status_of dcurl R1 "$URL/api/v1/device/roster")" "200"
+timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -CAfile "$T/pki/ca.crt" \
+	-cert "$T/pki/R1.crt" -key "$T/pki/R1.key" -sess_out "$T/R1.sess" </dev/null >/dev/null 2>&1
+expect_eq "R1 resumes its session" "$(resumed R1)" "reused 200"
 openssl ca -config "$T/ca/ca.cnf" -revoke "$T/pki/R1.crt" >/dev/null 2>&1 || die "revoke"
 gencrl || die "gencrl"
 expect_eq "before SIGHUP the old CRL is in force" "$(status_of dcurl R1 "$URL/api/v1/device/roster")" "200"
@@ -39,9 +53,11 @@ wait_for 5 grep -q 'reloaded CRL' "$T/hub.log"
 body=$(dcurl R1 "$URL/api/v1/device/roster")
 expect_eq "after SIGHUP the revoked certificate is refused" "$(json_get "$body" 'j["error"]["code"]')" "certificate_not_trusted"
 expect_eq "other devices go on" "$(status_of dcurl R2 "$URL/api/v1/device/roster")" "200"
+expect_eq "a session resumed from before the revocation is refused too" "$(resumed R1)" "reused 403"
 echo garbage >"$T/crl.pem"
 kill -HUP "$HUB_PID"
 wait_for 5 grep -q 'cannot load CRL' "$T/hub.log"
 check "a broken CRL is reported" grep -q 'cannot load CRL' "$T/hub.log"
 expect_eq "and the previous CRL stays in force" "$(status_of dcurl R1 "$URL/api/v1/device/roster")" "403"
 expect_eq "hub still serves" "$(status_of hcurl "$URL/healthz")" "200"
+
