@@ -115,6 +115,9 @@ void api_metrics_get(struct api_call *call)
 		"kium_tls_handshakes_total{kind=\"full\"} %llu\n"
 		"kium_tls_handshakes_total{kind=\"resumed\"} %llu\n"
 		"kium_tls_handshakes_total{kind=\"failed\"} %llu\n"
+		"# HELP kium_tls_crl_stale 1 when the CRL in force is past its nextUpdate.\n"
+		"# TYPE kium_tls_crl_stale gauge\n"
+		"kium_tls_crl_stale %d\n"
 		"# HELP kium_connections_open Connections open now.\n"
 		"# TYPE kium_connections_open gauge\n"
 		"kium_connections_open %llu\n"
@@ -136,7 +139,8 @@ void api_metrics_get(struct api_call *call)
 		"kium_taps_ingested_total{result=\"duplicate\"} %llu\n"
 		"kium_taps_ingested_total{result=\"rejected\"} %llu\n",
 		(unsigned long long)ts.handshakes_full, (unsigned long long)ts.handshakes_resumed,
-		(unsigned long long)ts.handshakes_failed, (unsigned long long)ss.open,
+		(unsigned long long)ts.handshakes_failed, ts.crl_stale ? 1 : 0,
+		(unsigned long long)ss.open,
 		(unsigned long long)ss.accepted, (unsigned long long)ss.over_capacity,
 		(unsigned long long)ss.timeouts, (unsigned long long)ss.limit_errors,
 		(unsigned long long)m->taps[0], (unsigned long long)m->taps[1],

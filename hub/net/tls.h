@@ -36,6 +36,7 @@ struct tls_stats {
 	uint64_t handshakes_full;
 	uint64_t handshakes_resumed;
 	uint64_t handshakes_failed;
+	bool crl_stale;         /* the CRL in force is past its nextUpdate (every device refused) */
 };
 
 /* What the peer proved at the handshake. */
@@ -50,9 +51,9 @@ struct tls_peer {
 /* Loads certificates and keys; logs what failed. Caller frees with tls_ctx_free. */
 int tls_ctx_new(const struct tls_ctx_opts *opts, struct tls_ctx **out);
 void tls_ctx_free(struct tls_ctx *ctx);
-/* Re-reads the CRL file given at creation (SIGHUP). On failure the old CRL stays in force.
- * Connections already established keep their verification result; resumed sessions are
- * verified again against the current CRL. */
+/* Re-reads the CRL file given at creation (SIGHUP). On failure (unparsable, or past its
+ * nextUpdate: -ESTALE) the old CRL stays in force. Connections already established keep
+ * their verification result; resumed sessions are verified again against the current CRL. */
 int tls_ctx_reload_crl(struct tls_ctx *ctx);
 void tls_ctx_stats(const struct tls_ctx *ctx, struct tls_stats *out);
 

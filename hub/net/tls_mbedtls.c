@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -38,6 +39,8 @@ struct tls_ctx {
 	mbedtls_x509_crl *crl; /* NULL when no CRL is configured */
 	mbedtls_ssl_ticket_context ticket;
 	char *crl_path;
+	time_t crl_next_update; /* earliest nextUpdate of the loaded CRL, 0 when none */
+	bool crl_stale_logged;
 	struct tls_stats stats;
 };
 
@@ -74,9 +77,21 @@ static const char *tls_err(int ret, char *buf, size_t len)
 	return buf;
 }
 
-static int tls_load_crl(const char *path, mbedtls_x509_crl **out)
+static time_t tls_x509_time(const mbedtls_x509_time *t)
+{
+	struct tm tm = { .tm_year = t->year - 1900, .tm_mon = t->mon - 1, .tm_mday = t->day,
+			 .tm_hour = t->hour, .tm_min = t->min, .tm_sec = t->sec };
+
+	return timegm(&tm);
+}
+
+/* Loads a CRL that is current: one past its nextUpdate would make mbedTLS refuse every
+ * client certificate (BADCRL_EXPIRED), so it is refused here like one that does not parse.
+ * *next_update: the earliest nextUpdate of the file's CRLs, 0 when none has one. */
+static int tls_load_crl(const char *path, mbedtls_x509_crl **out, time_t *next_update)
 {
 	mbedtls_x509_crl *crl = calloc(1, sizeof(*crl));
+	time_t now = time(NULL), next = 0;
 	char eb[128];
 	int ret;
 
@@ -90,7 +105,26 @@ static int tls_load_crl(const char *path, mbedtls_x509_crl **out)
 		free(crl);
 		return -EINVAL;
 	}
+	for (const mbedtls_x509_crl *c = crl; c; c = c->next) {
+		time_t t;
+
+		if (!c->next_update.year)
+			continue;
+		t = tls_x509_time(&c->next_update);
+		if (t <= now) {
+			log_err("tls: CRL %s is stale (nextUpdate %04d-%02d-%02d %02d:%02d:%02d UTC "
+				"passed); it would refuse every device: not loaded", path,
+				c->next_update.year, c->next_update.mon, c->next_update.day,
+				c->next_update.hour, c->next_update.min, c->next_update.sec);
+			mbedtls_x509_crl_free(crl);
+			free(crl);
+			return -ESTALE;
+		}
+		if (!next || t < next)
+			next = t;
+	}
 	*out = crl;
+	*next_update = next;
 	return 0;
 }
 
@@ -144,7 +178,7 @@ int tls_ctx_new(const struct tls_ctx_opts *opts, struct tls_ctx **out)
 			err = -ENOMEM;
 			goto out;
 		}
-		err = tls_load_crl(opts->crl, &ctx->crl);
+		err = tls_load_crl(opts->crl, &ctx->crl, &ctx->crl_next_update);
 		if (err < 0)
 			goto out;
 		err = -EINVAL;
@@ -210,16 +244,21 @@ void tls_ctx_free(struct tls_ctx *ctx)
 int tls_ctx_reload_crl(struct tls_ctx *ctx)
 {
 	mbedtls_x509_crl *crl = NULL, *old = ctx->crl;
+	time_t next = 0;
 	int err;
 
 	if (!ctx->crl_path)
 		return 0;
-	err = tls_load_crl(ctx->crl_path, &crl);
-	if (err < 0)
+	err = tls_load_crl(ctx->crl_path, &crl, &next);
+	if (err < 0) {
+		log_err("tls: the previous CRL stays in force");
 		return err;
+	}
 	/* Single-threaded: no handshake is inside a verification step right now. */
 	mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, crl);
 	ctx->crl = crl;
+	ctx->crl_next_update = next;
+	ctx->crl_stale_logged = false;
 	if (old) {
 		mbedtls_x509_crl_free(old);
 		free(old);
@@ -228,9 +267,15 @@ int tls_ctx_reload_crl(struct tls_ctx *ctx)
 	return 0;
 }
 
+static bool tls_crl_stale(const struct tls_ctx *ctx)
+{
+	return ctx->crl && ctx->crl_next_update && time(NULL) >= ctx->crl_next_update;
+}
+
 void tls_ctx_stats(const struct tls_ctx *ctx, struct tls_stats *out)
 {
 	*out = ctx->stats;
+	out->crl_stale = tls_crl_stale(ctx);
 }
 
 static int tls_bio_send(void *arg, const unsigned char *buf, size_t len)
@@ -288,6 +333,11 @@ int tls_conn_new(struct tls_ctx *ctx, int fd, struct tls_conn **out)
 	*out = NULL;
 	if (!c)
 		return -ENOMEM;
+	if (!ctx->crl_stale_logged && tls_crl_stale(ctx)) {
+		ctx->crl_stale_logged = true;
+		log_err("tls: CRL %s passed its nextUpdate: every device certificate is refused "
+			"until a current CRL is installed and the hub gets SIGHUP", ctx->crl_path);
+	}
 	c->ctx = ctx;
 	c->fd = fd;
 	mbedtls_ssl_init(&c->ssl);

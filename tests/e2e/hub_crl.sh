@@ -3,7 +3,9 @@
 # is refused once the hub reloads the CRL on SIGHUP (new connections fail verification and
 # device routes answer 403 certificate_not_trusted), while other devices go on. A CRL file
 # that does not parse is refused at SIGHUP and the previous one stays in force. A resumed TLS
-# session (ticket from before the revocation) is verified again against the current CRL.
+# session (ticket from before the revocation) is verified again against the current CRL. A
+# stale CRL (nextUpdate passed) is refused at SIGHUP; one that goes stale while in force is
+# logged once and shown in /metrics.
 # timeout: 60
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/hub_env.bash"
@@ -38,6 +40,7 @@ resumed() {
 	sed -n 's/^HTTP\/1.1 \([0-9]*\) .*/\1/p' <<<"$out" | head -1
 }
 gencrl || die "cannot make a CRL"
+TOKEN=$("$HELPERS/hub_seed" "$T/hub.db" token admin) || die "seed token"
 HUB_CRL=$T/crl.pem hub_config "$T/hub.conf"
 hub_start "$T/hub.conf"
 
@@ -61,3 +64,21 @@ check "a broken CRL is reported" grep -q 'cannot load CRL' "$T/hub.log"
 expect_eq "and the previous CRL stays in force" "$(status_of dcurl R1 "$URL/api/v1/device/roster")" "403"
 expect_eq "hub still serves" "$(status_of hcurl "$URL/healthz")" "200"
 
+# A stale CRL is refused; the one in force stays (R1 refused, R2 admitted).
+gencrl -crl_lastupdate "$(date -u -d '-2 hours' +%Y%m%d%H%M%SZ)" \
+	-crl_nextupdate "$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)" || die "stale CRL"
+kill -HUP "$HUB_PID"
+wait_for 5 grep -q 'is stale' "$T/hub.log"
+check "a stale CRL is reported" grep -q 'CRL .* is stale' "$T/hub.log"
+expect_eq "devices are not all refused after a stale CRL" "$(status_of dcurl R2 "$URL/api/v1/device/roster")" "200"
+expect_eq "the revocation stays in force" "$(status_of dcurl R1 "$URL/api/v1/device/roster")" "403"
+# A current CRL that goes stale while in force: logged once, shown in /metrics.
+gencrl -crl_nextupdate "$(date -u -d '+3 seconds' +%Y%m%d%H%M%SZ)" || die "short CRL"
+kill -HUP "$HUB_PID"
+wait_for 5 test "$(grep -c 'reloaded CRL' "$T/hub.log")" -ge 2
+expect_eq "a short-lived CRL is loaded" "$(grep -c 'reloaded CRL' "$T/hub.log")" "2"
+check "metrics show the CRL current" grep -q '^kium_tls_crl_stale 0' <<<"$(hcurl -H "Authorization: Bearer $TOKEN" "$URL/metrics")"
+sleep 4
+for i in 1 2; do dcurl R2 -o /dev/null "$URL/api/v1/device/roster" 2>/dev/null; done
+expect_eq "a CRL gone stale is logged once" "$(grep -c 'passed its nextUpdate' "$T/hub.log")" "1"
+check "metrics show the CRL stale" grep -q '^kium_tls_crl_stale 1' <<<"$(hcurl -H "Authorization: Bearer $TOKEN" "$URL/metrics")"
