@@ -58,7 +58,8 @@ static bool seen_code(struct import_state *s, const char *code, bool add)
 	return false;
 }
 
-/* Dry run: the code the row would get. */
+/* Dry run: the code the row would get, as store_facility_create would issue it (one past
+ * the highest number of the district and type, legacy codes included). */
 static int dry_code(struct import_state *s, struct store_facility_info *fi, int number,
 		    char *code)
 {
@@ -67,15 +68,6 @@ static int dry_code(struct import_state *s, struct store_facility_info *fi, int 
 	int r;
 
 	snprintf(key, sizeof(key), "%.2s%.2s", fi->f.district, fi->f.type);
-	if (number > 0) {
-		struct store_facility f;
-
-		snprintf(code, STORE_FACILITY_CODE_MAX, "%s%03d", key, number);
-		if (store_facility_get(s->st, code, &f) == 0 || seen_code(s, code, false))
-			return -EEXIST;
-		seen_code(s, code, true);
-		return 0;
-	}
 	for (k = 0; k < s->nkeys && strcmp(s->keys[k], key); k++)
 		;
 	if (k == s->nkeys) {
@@ -87,12 +79,18 @@ static int dry_code(struct import_state *s, struct store_facility_info *fi, int 
 			return r;
 		s->nkeys++;
 	}
-	for (;;) {
+	if (number > 0) {
+		struct store_facility f;
+
+		snprintf(code, STORE_FACILITY_CODE_MAX, "%s%03d", key, number);
+		if (store_facility_get(s->st, code, &f) == 0 || seen_code(s, code, false))
+			return -EEXIST;
+		if (number >= s->next[k])
+			s->next[k] = number + 1;
+	} else {
 		if (s->next[k] > STORE_FAC_NUMBER_MAX)
 			return -ENOSPC;
 		snprintf(code, STORE_FACILITY_CODE_MAX, "%s%03d", key, s->next[k]++);
-		if (!seen_code(s, code, false))
-			break;
 	}
 	seen_code(s, code, true);
 	return 0;
