@@ -1,5 +1,5 @@
 /*
- * Booking routes (issue 6, portal_bookings.c and portal_reconcile.c): terms, care settings,
+ * Booking routes (issue 6, portal_care.c, portal_bookings.c and portal_reconcile.c): terms, care settings,
  * applications and offline registrations, decisions, cancellations, waitlist offers,
  * extensions, staff and parent lists, and the day's reconciliation of attendance.
  */
@@ -33,6 +33,12 @@ struct reconcile_row;
  * staff corrections applied; hub/domain/reconcile.h). Caller frees *out. */
 int api_reconcile_compute(struct store *st, const char *facility, int64_t day, int64_t now_ms,
 			  struct reconcile_row **out, size_t *n);
+
+/* "HH:MM" -> minutes since midnight ("24:00" allowed as an end); 0 or -EINVAL. */
+int api_booking_hhmm_parse(const char *s, int *min);
+/* New references: "HH:MM" of minutes, "YYYY-MM-DD" of a Seoul day number. */
+json_t *api_booking_hhmm_json(int min);
+json_t *api_booking_day_json(int64_t day);
 
 void api_terms_put(struct api_call *call);
 void api_terms_get(struct api_call *call);

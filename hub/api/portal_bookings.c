@@ -84,7 +84,7 @@ int api_booking_fit(void *arg, const struct store_care *care, const struct store
 }
 
 /* "HH:MM" -> minutes since midnight (24:00 allowed as the end of the day). */
-static int hhmm_parse(const char *s, int *min)
+int api_booking_hhmm_parse(const char *s, int *min)
 {
 	if (!s || strlen(s) != 5 || s[2] != ':')
 		return -EINVAL;
@@ -98,7 +98,7 @@ static int hhmm_parse(const char *s, int *min)
 	return 0;
 }
 
-static json_t *hhmm_json(int min)
+json_t *api_booking_hhmm_json(int min)
 {
 	char b[32];
 
@@ -106,7 +106,7 @@ static json_t *hhmm_json(int min)
 	return json_string(b);
 }
 
-static json_t *day_json(int64_t day)
+json_t *api_booking_day_json(int64_t day)
 {
 	char b[16];
 
@@ -124,11 +124,11 @@ static json_t *booking_json(const struct store_booking *b)
 	json_object_set_new(o, "parent", json_string(b->parent));
 	json_object_set_new(o, "kind", json_string(b->kind));
 	json_object_set_new(o, "state", json_string(b->state));
-	json_object_set_new(o, "start", day_json(b->start_day));
-	json_object_set_new(o, "end", day_json(b->end_day));
+	json_object_set_new(o, "start", api_booking_day_json(b->start_day));
+	json_object_set_new(o, "end", api_booking_day_json(b->end_day));
 	json_object_set_new(o, "weekdays", json_integer(b->weekdays));
-	json_object_set_new(o, "start_time", hhmm_json(b->start_min));
-	json_object_set_new(o, "end_time", hhmm_json(b->end_min));
+	json_object_set_new(o, "start_time", api_booking_hhmm_json(b->start_min));
+	json_object_set_new(o, "end_time", api_booking_hhmm_json(b->end_min));
 	json_object_set_new(o, "offline", json_boolean(b->offline));
 	json_object_set_new(o, "extends", json_integer(b->extends_id));
 	json_object_set_new(o, "reason", json_string(b->reason));
@@ -161,197 +161,6 @@ static void offers_sweep(struct api_call *call)
 		log_warn("bookings: expiring offers failed");
 	else if (n)
 		log_info("bookings: %zu offers expired and passed on", n);
-}
-
-/* ---- terms ---- */
-
-static int year_param(struct api_call *call, int *year)
-{
-	char *end;
-	long y = strtol(call->params[0], &end, 10);
-
-	if (*end || y < 2000 || y > 2100) {
-		api_reply_error(call, 400, "bad_query", "year");
-		return -EINVAL;
-	}
-	*year = (int)y;
-	return 0;
-}
-
-static json_t *term_json(const struct store_term *t)
-{
-	return json_pack("{s:i, s:i, s:s, s:o, s:o, s:o, s:o, s:b, s:b}", "year", t->year, "index",
-			 t->index, "name", t->name, "start", day_json(t->start_day), "end",
-			 day_json(t->end_day), "open", hhmm_json(t->open_min), "close",
-			 hhmm_json(t->close_min), "meal", t->meal, "snack", t->snack);
-}
-
-void api_terms_put(struct api_call *call)
-{
-	struct store_term st[BOOKING_TERMS_PER_YEAR];
-	struct booking_term bt[BOOKING_TERMS_PER_YEAR];
-	json_t *o = NULL, *arr;
-	const char *why;
-	int year;
-	size_t n;
-
-	if (year_param(call, &year) < 0 || !(o = api_read_json(call)))
-		goto out;
-	arr = json_object_get(o, "terms");
-	n = json_is_array(arr) ? json_array_size(arr) : 0;
-	if (n != BOOKING_TERMS_PER_YEAR) {
-		api_booking_refuse(call, 400, "terms_invalid", "four terms");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *t = json_array_get(arr, i);
-		const char *name = json_string_value(json_object_get(t, "name"));
-		const char *sd = json_string_value(json_object_get(t, "start"));
-		const char *ed = json_string_value(json_object_get(t, "end"));
-
-		memset(&st[i], 0, sizeof(st[i]));
-		memset(&bt[i], 0, sizeof(bt[i]));
-		st[i].year = year;
-		st[i].index = (int)i + 1;
-		if (!name || !*name || strlen(name) >= sizeof(st[i].name) || !sd || !ed ||
-		    clock_day_parse(sd, &st[i].start_day) < 0 ||
-		    clock_day_parse(ed, &st[i].end_day) < 0 ||
-		    hhmm_parse(json_string_value(json_object_get(t, "open")), &st[i].open_min) < 0 ||
-		    hhmm_parse(json_string_value(json_object_get(t, "close")), &st[i].close_min) < 0) {
-			api_booking_refuse(call, 400, "terms_invalid", name ? name : "term");
-			goto out;
-		}
-		snprintf(st[i].name, sizeof(st[i].name), "%s", name);
-		st[i].meal = json_is_true(json_object_get(t, "meal"));
-		st[i].snack = json_is_true(json_object_get(t, "snack"));
-		bt[i] = (struct booking_term){ .year = year, .index = st[i].index,
-					       .start_day = st[i].start_day,
-					       .end_day = st[i].end_day,
-					       .open_min = st[i].open_min,
-					       .close_min = st[i].close_min };
-	}
-	if (booking_terms_check(bt, n, &why) < 0) {
-		api_booking_refuse(call, 400, why, NULL);
-		goto out;
-	}
-	if (store_terms_set(api_store(call->api), year, st, n) < 0) {
-		store_failed(call);
-		goto out;
-	}
-	api_audit_target(call, call->params[0]);
-	api_terms_get(call);
-out:
-	json_decref(o);
-}
-
-void api_terms_get(struct api_call *call)
-{
-	struct store_term *t = NULL;
-	int64_t from, to;
-	char buf[16];
-	json_t *a;
-	size_t n;
-	int year;
-
-	if (year_param(call, &year) < 0)
-		return;
-	snprintf(buf, sizeof(buf), "%d-01-01", year);
-	clock_day_parse(buf, &from);
-	snprintf(buf, sizeof(buf), "%d-12-31", year);
-	clock_day_parse(buf, &to);
-	if (store_terms_range(api_store(call->api), from - 62, to + 62, &t, &n) < 0) {
-		store_failed(call);
-		return;
-	}
-	a = json_array();
-	for (size_t i = 0; i < n; i++)
-		if (t[i].year == year)
-			json_array_append_new(a, term_json(&t[i]));
-	free(t);
-	api_reply_json(call, 200, json_pack("{s:i, s:o}", "year", year, "terms", a));
-}
-
-/* ---- care settings ---- */
-
-static json_t *care_json(const struct store_care *c)
-{
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:b}", "facility", c->facility, "kind",
-			 c->kind, "capacity", c->capacity, "temporary_allowance",
-			 !strcmp(c->kind, "hub") ? 0 : org_temporary_allowance(c->capacity),
-			 "sick_capacity", c->sick_capacity, "sick_care", c->sick_capacity > 0);
-}
-
-void api_care_put(struct api_call *call)
-{
-	struct store_facility f;
-	struct store_care c = { 0 };
-	enum org_kium_kind kind;
-	json_t *o = NULL, *cap, *sick;
-	const char *k, *area;
-	int64_t centi;
-	bool bad = false;
-
-	if (!api_scope_facility(call, call->params[0], &f) || !(o = api_read_json(call)))
-		goto out;
-	k = api_field(call, o, "kind", true, &bad);
-	area = api_field(call, o, "area_m2", false, &bad);
-	if (bad)
-		goto out;
-	if (org_kind_parse(k, &kind) < 0 || kind == ORG_KIND_NONE) {
-		api_reply_error(call, 400, "field_invalid", "kind");
-		goto out;
-	}
-	cap = json_object_get(o, "capacity");
-	sick = json_object_get(o, "sick_capacity");
-	if (area) {
-		if (org_area_parse(area, &centi) < 0) {
-			api_reply_error(call, 400, "field_invalid", "area_m2");
-			goto out;
-		}
-		c.capacity = org_capacity_from_area(centi);
-	} else if (json_is_integer(cap) && json_integer_value(cap) >= 0 &&
-		   json_integer_value(cap) <= 10000) {
-		c.capacity = (int)json_integer_value(cap);
-	} else {
-		api_reply_error(call, 400, "field_missing", "capacity");
-		goto out;
-	}
-	if (sick && (!json_is_integer(sick) || json_integer_value(sick) < 0 ||
-		     json_integer_value(sick) > 10000)) {
-		api_reply_error(call, 400, "field_invalid", "sick_capacity");
-		goto out;
-	}
-	c.sick_capacity = sick ? (int)json_integer_value(sick) : 0;
-	snprintf(c.facility, sizeof(c.facility), "%s", f.code);
-	snprintf(c.kind, sizeof(c.kind), "%s", org_kind_code(kind));
-	if (store_care_set(api_store(call->api), &c, call->id.account, clock_wall_ms()) < 0) {
-		store_failed(call);
-		goto out;
-	}
-	api_audit_target(call, f.code);
-	api_reply_json(call, 200, care_json(&c));
-out:
-	json_decref(o);
-}
-
-void api_care_get(struct api_call *call)
-{
-	struct store_care c;
-	int err;
-
-	/* Capacity and kind are public facts of a center: any logged-in parent may read them. */
-	if ((call->id.roles & AUTH_STAFF) && !api_scope_facility(call, call->params[0], NULL))
-		return;
-	err = store_care_get(api_store(call->api), call->params[0], &c);
-	if (err == -ENOENT) {
-		api_booking_refuse(call, 404, "care_not_set", NULL);
-		return;
-	}
-	if (err < 0) {
-		store_failed(call);
-		return;
-	}
-	api_reply_json(call, 200, care_json(&c));
 }
 
 /* ---- applications ---- */
@@ -533,7 +342,7 @@ void api_bookings_create(struct api_call *call)
 		api_booking_refuse(call, 400, "dates_invalid", NULL);
 		goto out;
 	}
-	if (hhmm_parse(t1, &slot.start_min) < 0 || hhmm_parse(t2, &slot.end_min) < 0) {
+	if (api_booking_hhmm_parse(t1, &slot.start_min) < 0 || api_booking_hhmm_parse(t2, &slot.end_min) < 0) {
 		api_booking_refuse(call, 400, "hours_invalid", NULL);
 		goto out;
 	}
