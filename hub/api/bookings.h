@@ -1,6 +1,6 @@
 /*
- * Booking routes (issue 6, portal_care.c, portal_bookings.c and portal_reconcile.c): terms, care settings,
- * applications and offline registrations, decisions, cancellations, waitlist offers,
+ * Booking routes (issue 6; portal_care.c, portal_bookings.c, portal_reconcile.c): terms,
+ * care settings, applications and offline registrations, decisions, cancellations, waitlist offers,
  * extensions, staff and parent lists, and the day's reconciliation of attendance.
  */
 #ifndef KIUM_HUB_API_BOOKINGS_H

@@ -440,7 +440,7 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
 /* ==== end of portal accounts ==================================================== */
 
 /* ==== bookings, capacity, waitlists, terms, attendance corrections (issue 6;
- * store_bookings.c, store_corrections.c) ================================================================== */
+ * store_bookings.c, store_corrections.c) ============================================ */
 #define STORE_REASON_MAX 512
 
 /* What a center offers: 운영유형 ("general", "convergent", "hub"), 정원, sick-child places. */
