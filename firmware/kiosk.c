@@ -10,10 +10,8 @@
  * when that derived state changes: a new screen, a new tap, the offline badge, or (on the
  * idle screen only) the displayed minute of the clock.
  *
- * Backends are chosen by name. Until firmware/kiosk_term.c is in the tree the terminal table
- * is referenced weakly so that the library links without it; an absent table means "none".
- * Note that the linker does not pull an archive member for a weak reference, so the weak
- * attribute must go once kiosk_term.c exists (KIOSK_TERM_WEAK below).
+ * Backends are chosen by name ("terminal", "framebuffer", "none"); both tables are strong
+ * references, so the reader binary always links kiosk_term.o and kiosk_fb.o in.
  */
 #include "firmware/kiosk.h"
 
@@ -26,12 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#ifndef KIOSK_TERM_WEAK
-#define KIOSK_TERM_WEAK 1
-#endif
-#if KIOSK_TERM_WEAK
-extern const struct kiosk_backend_ops kiosk_term_ops __attribute__((weak));
-#endif
 
 #define KIOSK_DEFAULT_IDLE_MS 4000
 #define KIOSK_MAX_TICK_MS 1000
@@ -240,7 +232,7 @@ static const struct kiosk_backend_ops *kiosk_lookup(const char *name, bool *know
 	if (!name || !*name || strcmp(name, "none") == 0)
 		return NULL;
 	if (strcmp(name, "terminal") == 0)
-		return &kiosk_term_ops; /* NULL while the weak table is absent */
+		return &kiosk_term_ops;
 	if (strcmp(name, "framebuffer") == 0)
 		return &kiosk_fb_ops;
 	*known = false;
