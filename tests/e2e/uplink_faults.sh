@@ -15,8 +15,10 @@ echo pass >"$T/mode"
 spawn proxy "$HELPERS/faultproxy" "$T/proxy.port" "$HUB_PORT" "$T/mode"
 wait_for 5 test -s "$T/proxy.port" || die "faultproxy did not start"
 n=$(scale 600)
+# The taps keep coming for about 8 s whatever n is, so every fault window below meets uploads.
+pause=$((8000 / n))
 for i in $(seq "$n"); do
-	printf 'place %s\nsleep 8\n' "$(printf '04a1b2%02x' $((i % 7)))"
+	printf 'place %s\nsleep %d\n' "$(printf '04a1b2%02x' $((i % 7)))" "$pause"
 done >"$T/script"
 uplink_reader_config "$T/r.conf" "https://localhost:$(cat "$T/proxy.port")" hub.batch=10
 spawn reader "$BIN/kium-reader" --config "$T/r.conf"
@@ -37,6 +39,16 @@ metrics() {
 		sed -n 's/^kium_taps_ingested_total{result="duplicate"} //p'
 }
 dups=$(metrics)
+# Until an answer to a stored batch has been lost at least once (a few more truncations of
+# the next answer, while taps still arrive), so the replay check below always has material.
+for _ in 1 2 3 4 5 6; do
+	((${dups:-0} > 0)) && break
+	echo "drop 40" >"$T/mode"
+	sleep 0.4
+	echo pass >"$T/mode"
+	sleep 0.4
+	dups=$(metrics)
+done
 # The hub dies (power cut of the server) while the reader is uploading, and comes back.
 uplink_hub_kill
 sleep 0.5
