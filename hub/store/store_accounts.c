@@ -166,19 +166,14 @@ int store_account_get(struct store *st, const char *id, struct store_account *ou
 static int account_rows(struct store *st, sqlite3_stmt *s, struct store_account **out,
 			size_t *n)
 {
-	struct store_account *v = NULL, *t;
+	struct store_account *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 16;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 16) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		account_row(s, &v[k++], false);
 	}
@@ -303,7 +298,7 @@ int store_account_history(struct store *st, const char *id, struct store_approva
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT from_state, to_state, actor, reason, at_ms"
 					    " FROM account_approvals WHERE account = ? ORDER BY id");
-	struct store_approval *v = NULL, *t;
+	struct store_approval *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -313,14 +308,9 @@ int store_account_history(struct store *st, const char *id, struct store_approva
 		return -EIO;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 8;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		memset(&v[k], 0, sizeof(v[k]));
 		store_col_text(s, 0, v[k].from, sizeof(v[k].from));
@@ -347,7 +337,7 @@ int store_account_roles(struct store *st, const char *id, struct store_role **ou
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT role, type FROM account_roles"
 					    " WHERE account = ? ORDER BY role, type");
-	struct store_role *v = NULL, *t;
+	struct store_role *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -357,14 +347,9 @@ int store_account_roles(struct store *st, const char *id, struct store_role **ou
 		return -EIO;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 8;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		memset(&v[k], 0, sizeof(v[k]));
 		store_col_text(s, 0, v[k].role, sizeof(v[k].role));

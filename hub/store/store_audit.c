@@ -35,7 +35,7 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
 		     struct store_audit **out, size_t *n)
 {
 	sqlite3_stmt *s;
-	struct store_audit *v = NULL, *t;
+	struct store_audit *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -62,14 +62,9 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
 	sqlite3_bind_int64(s, 6, f->before_id);
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)f->limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 32;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 32) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		memset(&v[k], 0, sizeof(v[k]));
 		v[k].id = sqlite3_column_int64(s, 0);

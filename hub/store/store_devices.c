@@ -210,19 +210,14 @@ int store_device_seq_set(struct store *st, const char *id, uint64_t seq_high, in
 static int device_collect(struct store *st, sqlite3_stmt *s, struct store_device **out,
 			  size_t *n)
 {
-	struct store_device *v = NULL, *t;
+	struct store_device *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 16;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 16) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		device_row(s, &v[k++]);
 	}

@@ -425,7 +425,7 @@ int store_capacity_request_list(struct store *st, const char *facility,
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT " CR_COLS " FROM capacity_requests"
 					    " WHERE facility = ? ORDER BY id DESC LIMIT 1000");
-	struct store_capacity_request *v = NULL, *t;
+	struct store_capacity_request *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -435,14 +435,9 @@ int store_capacity_request_list(struct store *st, const char *facility,
 		return -EIO;
 	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 8;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		cr_row(s, &v[k++]);
 	}
@@ -532,7 +527,7 @@ int store_department_list(struct store *st, const char *district, struct store_d
 {
 	sqlite3_stmt *s = store_prepare(st, DEP_SELECT " WHERE ?1 IS NULL OR d.district = ?1"
 					    " ORDER BY d.id LIMIT 5000");
-	struct store_department *v = NULL, *t;
+	struct store_department *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -542,14 +537,9 @@ int store_department_list(struct store *st, const char *district, struct store_d
 		return -EIO;
 	bind_opt(s, 1, district);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 8;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		dep_row(s, &v[k++]);
 	}

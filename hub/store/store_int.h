@@ -60,6 +60,10 @@ int store_tx_begin(struct store *st);
 int store_tx_commit(struct store *st);
 void store_tx_rollback(struct store *st);
 
+/* Grows a result array *v of elem-sized items: to first items, then doubling. 0, or -ENOMEM
+ * leaving *v and *cap as they were (the caller still frees *v). */
+int store_grow(void **v, size_t *cap, size_t elem, size_t first);
+
 /* Copies a text column into buf (truncating; "" for NULL). */
 void store_col_text(sqlite3_stmt *s, int col, char *buf, size_t len);
 

@@ -211,7 +211,7 @@ int store_outbox_list(struct store *st, int64_t after_id, struct store_outbox_ms
 	sqlite3_stmt *s = store_prepare(st, "SELECT id, recipient, template, params, state,"
 					    " created_ms FROM notification_outbox WHERE id > ?"
 					    " ORDER BY id LIMIT 1000");
-	struct store_outbox_msg *v = NULL, *t;
+	struct store_outbox_msg *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -223,14 +223,9 @@ int store_outbox_list(struct store *st, int64_t after_id, struct store_outbox_ms
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *p;
 
-		if (k == cap) {
-			cap = cap ? cap * 2 : 8;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		memset(&v[k], 0, sizeof(v[k]));
 		v[k].id = sqlite3_column_int64(s, 0);
@@ -405,7 +400,7 @@ int store_guardian_list(struct store *st, const char *child, struct store_guardi
 					    " coalesce(g.confirmed_ms, 0) FROM guardian_links g"
 					    " JOIN accounts a ON a.id = g.parent WHERE g.child = ?"
 					    " ORDER BY g.requested_ms, g.parent LIMIT 100");
-	struct store_guardian *v = NULL, *t;
+	struct store_guardian *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -415,14 +410,9 @@ int store_guardian_list(struct store *st, const char *child, struct store_guardi
 		return -EIO;
 	sqlite3_bind_text(s, 1, child, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 4;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 4) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		memset(&v[k], 0, sizeof(v[k]));
 		store_col_text(s, 0, v[k].parent, sizeof(v[k].parent));

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -597,7 +598,7 @@ int store_facility_list(struct store *st, struct store_facility **out, size_t *n
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT code, name, district, type, roster_version"
 					    " FROM facilities ORDER BY code");
-	struct store_facility *v = NULL, *t;
+	struct store_facility *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -606,14 +607,9 @@ int store_facility_list(struct store *st, struct store_facility **out, size_t *n
 	if (!s)
 		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 16;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 16) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		facility_row(s, &v[k++]);
 	}
@@ -676,4 +672,19 @@ int store_child_get(struct store *st, const char *id, struct store_child *out)
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? -ENOENT : store_step_error(st, rc, "child get");
+}
+
+int store_grow(void **v, size_t *cap, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *nv;
+
+	if (ncap < *cap || ncap > SIZE_MAX / elem)
+		return -ENOMEM;
+	nv = realloc(*v, ncap * elem);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
 }

@@ -163,7 +163,7 @@ int store_attendance_day(struct store *st, const char *facility, int64_t day,
 			 struct store_attendance_row **out, size_t *n)
 {
 	struct store_facility f;
-	struct store_attendance_row *v = NULL, *t, *row;
+	struct store_attendance_row *v = NULL, *row;
 	sqlite3_stmt *s = NULL;
 	size_t cap = 0, k = 0;
 	int64_t start = clock_day_start_ms(day);
@@ -201,14 +201,9 @@ int store_attendance_day(struct store *st, const char *facility, int64_t day,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char dir[16], result[32];
 
-		if (k == cap) {
-			cap = cap ? cap * 2 : 64;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 64) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		row = &v[k++];
 		memset(row, 0, sizeof(*row));

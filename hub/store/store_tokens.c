@@ -156,7 +156,7 @@ int store_token_list(struct store *st, struct store_token **out, size_t *n)
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT id, role, label, created_ms, revoked_ms"
 					    " FROM api_tokens ORDER BY id");
-	struct store_token *v = NULL, *t;
+	struct store_token *v = NULL;
 	size_t cap = 0, k = 0;
 	int rc, r = 0;
 
@@ -165,14 +165,9 @@ int store_token_list(struct store *st, struct store_token **out, size_t *n)
 	if (!s)
 		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 16;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				r = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 16) < 0) {
+			r = -ENOMEM;
+			goto out;
 		}
 		memset(&v[k], 0, sizeof(v[k]));
 		v[k].id = sqlite3_column_int64(s, 0);
