@@ -30,7 +30,7 @@ struct row {
 
 #define DEVICE_SHA256 "5e0c9d4f6b2a7e8c1d3f5a7b9c0e2d4f6a8b0c2e4d6f8a0b2c4e6d8f0a2b4c6e"
 
-static struct row rows[64];
+static struct row rows[256];
 static size_t nrows;
 static char admin_token[STORE_TOKEN_MAX], metrics_token[STORE_TOKEN_MAX];
 
