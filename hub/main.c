@@ -8,6 +8,7 @@
 #include "hub/api/api.h"
 #include "hub/net/server.h"
 #include "hub/net/tls.h"
+#include "hub/notify/notify_config.h"
 #include "hub/store/store.h"
 
 #include <errno.h>
@@ -43,6 +44,24 @@ static const struct config_key main_keys[] = {
 	{ "log", "level", "info", "error, warning, notice, info or debug" },
 	{ "log", "file", NULL, "append log lines to this file (reopened on SIGHUP) instead of stderr" },
 	{ "metrics", "public", "false", "serve /metrics without a token (otherwise an admin or metrics token)" },
+	/* ---- notifications (issue 7): hub/notify/notify_config.c reads these ---- */
+	{ "notify", "provider_url", NULL, "https URL the 알림톡 provider takes messages at (POST, JSON; hub/api/NOTIFY.md); none: messages wait in the outbox" },
+	{ "notify", "ca_file", NULL, "PEM CA bundle to verify the provider with (default: the system's)" },
+	{ "notify", "client_cert", NULL, "PEM client certificate for the provider (optional)" },
+	{ "notify", "client_key", NULL, "PEM key of client_cert" },
+	{ "notify", "auth_token_file", NULL, "file holding a token sent as Authorization: Bearer (optional)" },
+	{ "notify", "connect_timeout_ms", "3000", "connecting to the provider, TLS included" },
+	{ "notify", "timeout_ms", "10000", "a whole request; past it the try counts as failed and is retried" },
+	{ "notify", "max_attempts", "10", "tries of a message before it is failed" },
+	{ "notify", "backoff_base_ms", "2000", "wait after the first failed try; doubles per try, with jitter" },
+	{ "notify", "backoff_cap_ms", "600000", "longest wait between tries (also caps Retry-After)" },
+	{ "notify", "max_age_s", "86400", "a message not sent within this after it was queued is failed (expired)" },
+	{ "notify", "retention_days", "30", "delivered and failed messages are deleted after this" },
+	{ "notify", "poll_ms", "1000", "how often the worker looks for due messages when idle" },
+	{ "notify", "missing_departure", "true", "after closing time, tell guardians of children with an arrival and no departure" },
+	{ "notify", "closing_time", "19:00", "closing time (Seoul, HH:MM) of days no term covers" },
+	{ "notify", "grace_min", "30", "minutes after closing time before a missing departure is announced" },
+	{ "notify", "sweep_interval_s", "300", "how often the missing-departure sweep runs" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -96,6 +115,7 @@ int main(int argc, char **argv)
 	struct store *st = NULL;
 	struct api *api = NULL;
 	struct server *srv = NULL;
+	struct notify_worker *notifier = NULL;
 	struct tls_ctx_opts to = { 0 };
 	struct api_opts ao = { 0 };
 	struct server_opts so = { 0 };
@@ -207,11 +227,14 @@ int main(int argc, char **argv)
 	so.arg = api;
 	if (server_new(&so, &srv) < 0)
 		goto out;
+	if (notify_config_start(cfg, db, &notifier) < 0)
+		goto out;
 	api_set_server(api, srv);
 	log_notice("main: kium-hub %s started", KIUM_VERSION);
 	if (server_run(srv) == 0)
 		rc = 0;
 out:
+	notify_worker_stop(notifier);
 	server_free(srv);
 	api_free(api);
 	tls_ctx_free(main_tls);

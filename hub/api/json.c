@@ -22,6 +22,7 @@ static const struct {
 	{ "unsupported_media_type", "JSON만 받습니다 / Only application/json is accepted" },
 	{ "not_found", "찾을 수 없습니다 / Not found" },
 	{ "facility_unknown", "등록되지 않은 시설입니다 / Unknown facility" },
+	{ "bad_preferences", "알림 설정 형식이 올바르지 않습니다 (arrival, departure, booking, waitlist_offer, missing_departure: true/false) / Bad notification preferences" },
 	{ "method_not_allowed", "허용되지 않는 메서드입니다 / Method not allowed" },
 	{ "request_timeout", "요청 시간이 초과되었습니다 / Request timeout" },
 	{ "payload_too_large", "요청 본문이 너무 큽니다 / Request body too large" },

@@ -612,12 +612,16 @@ void api_bookings_mine(struct api_call *call)
 {
 	struct store_booking_filter f = { .parent = call->id.account };
 	struct store_booking *v = NULL;
+	char child[STORE_ID_MAX];
 	size_t n = 0;
 
 	if (!call->id.account[0]) {
 		api_reply_error(call, 403, "forbidden", NULL);
 		return;
 	}
+	/* ?child=ID: one child's (issue 7); still only this parent's bookings. */
+	if (http_query_get(call->req->query, "child", child, sizeof(child)) == 0)
+		f.child = child;
 	offers_sweep(call);
 	if (store_booking_list(api_store(call->api), &f, &v, &n) < 0) {
 		store_failed(call);

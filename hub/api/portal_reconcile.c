@@ -128,6 +128,33 @@ static int day_query(struct api_call *call, const char *name, int64_t *day)
 	return 0;
 }
 
+/* ?month=YYYY-MM as its first and last day: 0, -ENOENT absent, -EINVAL (answered 400). */
+static int month_query(struct api_call *call, int64_t *from, int64_t *to)
+{
+	char b[16], d[32];
+	int y, m;
+
+	if (http_query_get(call->req->query, "month", b, sizeof(b)) < 0)
+		return -ENOENT;
+	if (strlen(b) != 7 || b[4] != '-' || sscanf(b, "%4d-%2d", &y, &m) != 2 || m < 1 ||
+	    m > 12) {
+		api_reply_error(call, 400, "bad_query", "month");
+		return -EINVAL;
+	}
+	snprintf(d, sizeof(d), "%04d-%02d-01", y, m);
+	if (clock_day_parse(d, from) < 0) {
+		api_reply_error(call, 400, "bad_query", "month");
+		return -EINVAL;
+	}
+	snprintf(d, sizeof(d), "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
+	if (clock_day_parse(d, to) < 0) {
+		api_reply_error(call, 400, "bad_query", "month");
+		return -EINVAL;
+	}
+	(*to)--;
+	return 0;
+}
+
 void api_reconcile_get(struct api_call *call)
 {
 	struct store *st = api_store(call->api);
@@ -249,8 +276,12 @@ void api_child_attendance(struct api_call *call)
 
 	if (!api_scope_child(call, call->params[0], &ch))
 		return;
-	if (day_query(call, "from", &from) < 0 || day_query(call, "to", &to) < 0 || to < from ||
-	    to - from >= HISTORY_MAX_DAYS) {
+	if (month_query(call, &from, &to) == 0)
+		; /* ?month=YYYY-MM: the whole month (issue 7, parents' history) */
+	else if (call->reply->status)
+		return;
+	else if (day_query(call, "from", &from) < 0 || day_query(call, "to", &to) < 0 ||
+		 to < from || to - from >= HISTORY_MAX_DAYS) {
 		if (!call->reply->status)
 			api_reply_error(call, 400, "bad_query", "from/to");
 		return;

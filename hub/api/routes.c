@@ -8,6 +8,7 @@
 #include "hub/api/portal.h"
 #include "hub/api/bookings.h"
 #include "hub/api/facilities.h"
+#include "hub/api/notify_api.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -145,6 +146,16 @@ const struct api_route api_routes[] = {
 	  api_department_create, "Add a department (부서추가), optionally under a parent" },
 	{ "PUT", "/api/v1/facilities/{code}/department", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
 	  api_facility_department, "Map a facility to a department of its district (시설 ID 매핑)" },
+	/* ---- parents and notifications (issue 7): portal_notify.c ---- */
+	{ "GET", "/api/v1/my/children", AUTH_ROLE_PARENT, api_my_children,
+	  "A parent's linked children with today's arrival and departure" },
+	{ "GET", "/api/v1/my/notification-preferences", AUTH_ROLE_PARENT, api_my_prefs_get,
+	  "Which notifications the parent receives (all on by default)" },
+	{ "PUT", "/api/v1/my/notification-preferences", AUTH_ROLE_PARENT, api_my_prefs_put,
+	  "Turn notification kinds on or off (any subset of the five)" },
+	{ "GET", "/api/v1/notifications", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
+	  api_notifications_list,
+	  "The notification outbox's delivery state, without parameters (?state&template&before&limit)" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "hub/domain/attendance.h"
+#include "hub/domain/notify.h"
 
 const char *attendance_outcome_name(enum attendance_outcome o)
 {
@@ -113,6 +114,10 @@ static int ingest_one(struct store *st, const struct store_device *d,
 		res->outcome = why ? ATTENDANCE_REJECTED : ATTENDANCE_STORED;
 		res->reason = why;
 		res->flag = flag;
+		/* Parents' arrival/departure messages, in this transaction (notify.h). */
+		if (!why && (r = notify_on_tap(st, d->id, d->facility, t, time_ms, flag,
+					       received_ms)) < 0)
+			return r;
 		break;
 	case STORE_PUT_DUPLICATE:
 		res->outcome = ATTENDANCE_DUPLICATE;

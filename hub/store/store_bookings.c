@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "hub/store/store_int.h"
+#include "hub/store/store_notify.h"
 
 #define BK_LIST_CAP 200000 /* rows one list may return */
 
@@ -385,8 +386,18 @@ static int bk_notify(struct store *st, const struct store_booking *b, const char
 	json_decref(p);
 	if (!txt)
 		return -ENOMEM;
-	r = store_outbox_add(st, b->parent, tmpl, txt, now_ms);
+	{
+		/* Scoped to the facility for the admin listing; the parent's preferences
+		 * decide (booking results, waitlist offers). */
+		struct store_outbox_new m = { b->parent, tmpl, txt, NULL, b->facility,
+					      strcmp(tmpl, "booking_offered") ? "booking"
+									: "waitlist_offer" };
+
+		r = store_outbox_put(st, &m, now_ms);
+	}
 	free(txt);
+	if (r > 0)
+		r = 0;
 	return r;
 }
 

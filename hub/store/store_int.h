@@ -28,6 +28,9 @@ enum store_stmt_id {
 	SS_TAP_HELD,
 	SS_CARD_CHILD,
 	SS_TOKEN_GET,
+	/* notifications (store_notify.c) */
+	SS_NOTIFY_TARGETS,
+	SS_NOTIFY_PUT,
 	SS_COUNT
 };
 

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "hub/store/store_int.h"
+#include "hub/store/store_notify.h"
 
 /* ---- sessions ---- */
 
@@ -126,23 +127,10 @@ int store_session_prune(struct store *st, int64_t idle_before_ms, int64_t create
 int store_outbox_add(struct store *st, const char *recipient, const char *template_code,
 		     const char *params, int64_t now_ms)
 {
-	sqlite3_stmt *s;
-	int r;
+	struct store_outbox_new m = { recipient, template_code, params, NULL, NULL, NULL };
+	int r = store_outbox_put(st, &m, now_ms);
 
-	if (!store_text_valid(recipient, STORE_EMAIL_MAX) || !store_short_valid(template_code) ||
-	    !params)
-		return -EINVAL;
-	s = store_prepare(st, "INSERT INTO notification_outbox (recipient, template, params,"
-			      " created_ms) VALUES (?,?,?,?)");
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, recipient, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, template_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, now_ms);
-	r = store_step_done(st, s, "outbox add");
-	sqlite3_finalize(s);
-	return r;
+	return r > 0 ? 0 : r;
 }
 
 int store_otp_create(struct store *st, const uint8_t hash[STORE_HASH_BYTES],

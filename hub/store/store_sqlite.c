@@ -191,6 +191,31 @@ static const char *const migrations[] = {
 	"CREATE TABLE department_facilities ("
 	" facility TEXT PRIMARY KEY REFERENCES facilities(code),"
 	" department INTEGER NOT NULL REFERENCES departments(id), mapped_ms INTEGER NOT NULL);",
+	/* 8 (notifications, issue 7; store_notify.c): the outbox gains delivery state and a
+	 * unique idempotency key per message (one key per event and recipient, so an event can
+	 * never be queued twice), and parents' notification preferences. */
+	"CREATE TABLE notification_outbox_v8 ("
+	" id INTEGER PRIMARY KEY, recipient TEXT NOT NULL, template TEXT NOT NULL,"
+	" params TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),"
+	" idem_key TEXT NOT NULL UNIQUE CHECK (length(idem_key) BETWEEN 8 AND 64),"
+	" facility TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_ms INTEGER NOT NULL DEFAULT 0, last_status INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT NOT NULL DEFAULT '', done_ms INTEGER NOT NULL DEFAULT 0,"
+	" scrubbed INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO notification_outbox_v8 (id, recipient, template, params, created_ms, idem_key,"
+	" next_ms) SELECT id, recipient, template, params, created_ms, 'kium-legacy-' || id,"
+	" created_ms FROM notification_outbox;"
+	"DROP TABLE notification_outbox;"
+	"ALTER TABLE notification_outbox_v8 RENAME TO notification_outbox;"
+	"CREATE INDEX notification_outbox_due ON notification_outbox(next_ms) WHERE state = 'pending';"
+	"CREATE INDEX notification_outbox_done ON notification_outbox(done_ms)"
+	" WHERE state <> 'pending';"
+	"CREATE TABLE notify_prefs ("
+	" parent TEXT PRIMARY KEY REFERENCES accounts(id),"
+	" arrival INTEGER NOT NULL DEFAULT 1, departure INTEGER NOT NULL DEFAULT 1,"
+	" booking INTEGER NOT NULL DEFAULT 1, waitlist_offer INTEGER NOT NULL DEFAULT 1,"
+	" missing_departure INTEGER NOT NULL DEFAULT 1, changed_ms INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
