@@ -23,7 +23,7 @@
 #include "hub/store/store.h"
 #include "hub/store/store_notify.h"
 
-#define NOTIFY_KEY_LEN 37          /* "kium-" + 32 hex, with NUL */
+#define NOTIFY_KEY_LEN 38          /* "kium-" + 32 hex, with NUL */
 #define NOTIFY_TEXT_MAX 1000       /* 알림톡 allows 1000 characters; we cap bytes */
 /* A tap older than this when the hub receives it is not announced (a reader that was offline
  * for hours would otherwise send "arrived at 15:01" in the evening). */
