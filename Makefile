@@ -56,7 +56,7 @@ LDFLAGS += $(SANFLAGS)
 pc = $(shell pkg-config --libs $(1) 2>/dev/null)
 LIBS_COMMON := $(call pc,inih jansson libsodium) -lm
 LIBS_FW := $(call pc,libnfc libgpiod sqlite3 libcurl freetype2 libpng)
-LIBS_HUB := $(call pc,sqlite3 jansson libsodium libcurl) -lhttp_parser \
+LIBS_HUB := $(call pc,sqlite3 jansson libsodium libcurl xlsxwriter) -lhttp_parser \
 	-lmbedtls -lmbedx509 -lmbedcrypto
 LIBS_EMU := -lutil
 LIBS_ALL := $(LIBS_FW) $(LIBS_HUB) $(LIBS_EMU) $(LIBS_COMMON) -lpthread
