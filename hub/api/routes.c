@@ -9,6 +9,7 @@
 #include "hub/api/bookings.h"
 #include "hub/api/facilities.h"
 #include "hub/api/notify_api.h"
+#include "hub/api/stats.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -156,6 +157,13 @@ const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/notifications", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT,
 	  api_notifications_list,
 	  "The notification outbox's delivery state, without parameters (?state&template&before&limit)" },
+	/* ---- statistics (issue 7): hub/api/portal_stats.c ---- */
+	{ "GET", "/api/v1/stats/attendance", AUTH_STAFF, api_stats_attendance,
+	  "출석현황: present, booked, capacity and rates by day, month, district, facility" },
+	{ "GET", "/api/v1/stats/users", AUTH_STAFF, api_stats_users,
+	  "이용자현황: children with regular, temporary, sick-child bookings, and attending" },
+	{ "GET", "/api/v1/stats/facilities", AUTH_STAFF, api_stats_facilities,
+	  "시설현황: facilities by district and type, in operation, capacity" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "hub/domain/attendance.h"
 #include "hub/domain/notify.h"
+#include "hub/store/store_stats.h"
 
 const char *attendance_outcome_name(enum attendance_outcome o)
 {
@@ -107,6 +108,9 @@ static int ingest_one(struct store *st, const struct store_device *d,
 	}
 	if (r < 0)
 		return r;
+	if (outcome == STORE_PUT_STORED && !why &&
+	    (r = store_stats_tap(st, d->facility, t, time_ms, received_ms, flag)) < 0)
+		return r; /* statistics rollups, same transaction (store_stats.h) */
 	if (t->seq == *high + 1)
 		*high = t->seq;
 	switch (outcome) {

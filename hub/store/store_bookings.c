@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "hub/store/store_int.h"
 #include "hub/store/store_notify.h"
+#include "hub/store/store_stats.h"
 
 #define BK_LIST_CAP 200000 /* rows one list may return */
 
@@ -423,6 +424,8 @@ static int bk_set_state(struct store *st, struct store_booking *b, const char *t
 	if (r < 0)
 		return r;
 	r = bk_event(st, b->id, b->state, to, actor, reason, now_ms);
+	if (r == 0)
+		r = store_stats_booking(st, b, b->state, to, now_ms); /* statistics rollups */
 	snprintf(b->state, sizeof(b->state), "%s", to);
 	b->offer_expires_ms = expires_ms;
 	return r;
@@ -496,7 +499,8 @@ int store_booking_add(struct store *st, struct store_booking *b, bool approve_no
 	b->id = sqlite3_last_insert_rowid(st->db);
 	b->created_ms = b->changed_ms = now_ms;
 	b->position = d == 1 ? (int)nwait + 1 : 0;
-	if ((r = bk_event(st, b->id, "", b->state, b->created_by, "", now_ms)) < 0)
+	if ((r = bk_event(st, b->id, "", b->state, b->created_by, "", now_ms)) < 0 ||
+	    (r = store_stats_booking(st, b, "", b->state, now_ms)) < 0)
 		goto out;
 	if (approve_now && d == 0 && (r = bk_notify(st, b, "booking_approved", "", now_ms)) < 0)
 		goto out;

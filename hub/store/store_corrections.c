@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hub/store/store_int.h"
+#include "hub/store/store_stats.h"
 
 #define BK_LIST_CAP 200000 /* rows one list may return */
 
@@ -33,7 +34,15 @@ int store_correction_add(struct store *st, const struct store_correction *c)
 	sqlite3_bind_text(s, 5, c->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, c->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, c->at_ms);
-	r = store_step_done(st, s, "correction add");
+	/* The insert and the statistics rollups (store_stats.h) in one transaction. */
+	if ((r = store_tx_begin(st)) < 0)
+		goto out;
+	if ((r = store_step_done(st, s, "correction add")) < 0 ||
+	    (r = store_stats_correction(st, c)) < 0)
+		store_tx_rollback(st);
+	else
+		r = store_tx_commit(st);
+out:
 	sqlite3_finalize(s);
 	return r;
 }

@@ -31,6 +31,13 @@ enum store_stmt_id {
 	/* notifications (store_notify.c) */
 	SS_NOTIFY_TARGETS,
 	SS_NOTIFY_PUT,
+	/* statistics rollups (store_stats.c) */
+	SS_STATS_CARD,
+	SS_STATS_CHILD_TAP,
+	SS_STATS_CHILD_GET,
+	SS_STATS_CHILD_FIX,
+	SS_STATS_DAY_ADD,
+	SS_STATS_DAYS,
 	SS_COUNT
 };
 

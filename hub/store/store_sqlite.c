@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "hub/store/store_int.h"
+#include "hub/store/store_stats_sql.h"
 
 static const char *const migrations[] = {
 	/* 1: facilities, children, cards, devices, taps, API tokens. */
@@ -216,6 +217,9 @@ static const char *const migrations[] = {
 	" arrival INTEGER NOT NULL DEFAULT 1, departure INTEGER NOT NULL DEFAULT 1,"
 	" booking INTEGER NOT NULL DEFAULT 1, waitlist_offer INTEGER NOT NULL DEFAULT 1,"
 	" missing_departure INTEGER NOT NULL DEFAULT 1, changed_ms INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 9 (statistics, issue 7): rollups per facility-day and child-day, computed once
+	 * here from what is already stored (store_stats_sql.h). */
+	STORE_STATS_SCHEMA_SQL STORE_STATS_REBUILD_SQL,
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -74,12 +74,12 @@ static int load_rows(void)
 	return 0;
 }
 
-/* "/a/{x}/b" and "/a/@F/b" both become "/a/@/b". */
+/* "/a/{x}/b" and "/a/@F/b" both become "/a/@/b"; a target's query is not part of it. */
 static void shape(const char *s, char *out, size_t outlen)
 {
 	size_t o = 0;
 
-	while (*s && o + 2 < outlen) {
+	while (*s && *s != '?' && o + 2 < outlen) {
 		if (*s == '{') {
 			out[o++] = '@';
 			s += strcspn(s, "}");

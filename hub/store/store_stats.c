@@ -1,0 +1,383 @@
+/*
+ * Statistics rollups in the SQLite store (see store_stats.h): the hooks that keep
+ * stats_day and stats_child_day current one event at a time, their recomputation from
+ * scratch, and the reads the statistics screens make. The per-tap hook is on the ingest's
+ * hot path: statements prepared once, one indexed card lookup and one or two UPSERTs on
+ * small WITHOUT ROWID tables.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "hub/store/store_int.h"
+#include "hub/store/store_stats.h"
+#include "hub/store/store_stats_sql.h"
+
+#define STATS_LIST_CAP 4000000 /* rows one read may return */
+
+int store_stats_kind_index(const char *kind)
+{
+	static const char *const kinds[] = { "regular", "temporary", "sick" };
+
+	for (int i = 0; kind && i < 3; i++)
+		if (!strcmp(kind, kinds[i]))
+			return i;
+	return -1;
+}
+
+static bool status_present(const char *s)
+{
+	static const char *const yes[] = { "present", "late", "left_early", "no_departure",
+					   "unreserved" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!strcmp(s, yes[i]))
+			return true;
+	return false;
+}
+
+/* Adds to one facility-day row (created at zero). */
+static int day_add(struct store *st, const char *facility, int64_t day, int present, int taps,
+		   int arrivals, int departures, int unknown, const int booked[3])
+{
+	sqlite3_stmt *s = store_stmt(st, SS_STATS_DAY_ADD,
+				     "INSERT INTO stats_day (facility, day, present, taps, arrivals,"
+				     " departures, unknown, booked_regular, booked_temporary,"
+				     " booked_sick) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE"
+				     " SET present = present + excluded.present,"
+				     " taps = taps + excluded.taps,"
+				     " arrivals = arrivals + excluded.arrivals,"
+				     " departures = departures + excluded.departures,"
+				     " unknown = unknown + excluded.unknown,"
+				     " booked_regular = booked_regular + excluded.booked_regular,"
+				     " booked_temporary = booked_temporary + excluded.booked_temporary,"
+				     " booked_sick = booked_sick + excluded.booked_sick");
+	int r;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day);
+	sqlite3_bind_int(s, 3, present);
+	sqlite3_bind_int(s, 4, taps);
+	sqlite3_bind_int(s, 5, arrivals);
+	sqlite3_bind_int(s, 6, departures);
+	sqlite3_bind_int(s, 7, unknown);
+	for (int k = 0; k < 3; k++)
+		sqlite3_bind_int(s, 8 + k, booked ? booked[k] : 0);
+	r = store_step_done(st, s, "stats day");
+	sqlite3_reset(s);
+	return r;
+}
+
+/* The card's holder when tapped (store_attendance_day's rule): the assignment valid at
+ * at_ms, else the one valid at received_ms; "" when nobody held the card. A card has few
+ * assignments: they are read newest first from the (uid, assigned_ms) index. */
+static int tap_child(struct store *st, const char *uid, int64_t at_ms, int64_t received_ms,
+		     char *child, size_t len)
+{
+	sqlite3_stmt *s = store_stmt(st, SS_STATS_CARD,
+				     "SELECT child_id, assigned_ms, removed_ms FROM cards"
+				     " WHERE uid = ? AND assigned_ms <= ? ORDER BY assigned_ms DESC");
+	bool at_tap = false;
+	int rc;
+
+	child[0] = '\0';
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, at_ms > received_ms ? at_ms : received_ms);
+	while (!at_tap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t from = sqlite3_column_int64(s, 1), to = sqlite3_column_int64(s, 2);
+		bool open = sqlite3_column_type(s, 2) == SQLITE_NULL;
+
+		if (from <= at_ms && (open || to > at_ms)) {
+			store_col_text(s, 0, child, len);
+			at_tap = true;
+		} else if (!child[0] && from <= received_ms && (open || to > received_ms)) {
+			store_col_text(s, 0, child, len);
+		}
+	}
+	sqlite3_reset(s);
+	return at_tap || rc == SQLITE_DONE ? 0 : store_step_error(st, rc, "stats card");
+}
+
+int store_stats_tap(struct store *st, const char *facility, const struct tap *tap,
+		    int64_t time_ms, int64_t received_ms, enum store_time_flag flag)
+{
+	char uid[STORE_UID_HEX_MAX], child[STORE_ID_MAX];
+	int64_t day = clock_seoul_day(time_ms);
+	int present = 0, r;
+	sqlite3_stmt *s;
+
+	tap_uid_format(tap->uid, tap->uid_len, uid, sizeof(uid));
+	if ((r = tap_child(st, uid, flag == STORE_TIME_UNCORRECTABLE ? received_ms : time_ms,
+			   received_ms, child, sizeof(child))) < 0)
+		return r;
+	if (child[0]) {
+		/* The child's first tap of the day makes it present; an existing row (an
+		 * earlier tap, or a staff correction, which then decides) changes nothing. */
+		s = store_stmt(st, SS_STATS_CHILD_TAP,
+			       "INSERT INTO stats_child_day (facility, day, child, status, present)"
+			       " VALUES (?, ?, ?, NULL, 1) ON CONFLICT DO NOTHING");
+		if (!s)
+			return -EIO;
+		sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, day);
+		sqlite3_bind_text(s, 3, child, -1, SQLITE_STATIC);
+		r = store_step_done(st, s, "stats child day");
+		sqlite3_reset(s);
+		if (r < 0)
+			return r;
+		present = sqlite3_changes(st->db) == 1;
+	}
+	return day_add(st, facility, day, present, 1, tap->result == TAP_RESULT_ARRIVAL,
+		       tap->result == TAP_RESULT_DEPARTURE, !child[0], NULL);
+}
+
+int store_stats_correction(struct store *st, const struct store_correction *c)
+{
+	sqlite3_stmt *q = store_stmt(st, SS_STATS_CHILD_GET,
+				     "SELECT present FROM stats_child_day WHERE facility = ? AND"
+				     " day = ? AND child = ?");
+	sqlite3_stmt *s;
+	int now = status_present(c->status), before = 0, rc, r;
+
+	if (!q)
+		return -EIO;
+	sqlite3_bind_text(q, 1, c->facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, c->day);
+	sqlite3_bind_text(q, 3, c->child, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		before = sqlite3_column_int(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_step_error(st, rc, "stats child day");
+	s = store_stmt(st, SS_STATS_CHILD_FIX,
+		       "INSERT INTO stats_child_day (facility, day, child, status, present)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5)"
+		       " ON CONFLICT DO UPDATE SET status = ?4, present = ?5");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, c->facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, c->day);
+	sqlite3_bind_text(s, 3, c->child, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, c->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, now);
+	r = store_step_done(st, s, "stats correction");
+	sqlite3_reset(s);
+	if (r < 0 || now == before)
+		return r;
+	return day_add(st, c->facility, c->day, now - before, 0, 0, 0, 0, NULL);
+}
+
+int store_stats_booking(struct store *st, const struct store_booking *b, const char *from,
+			const char *to, int64_t now_ms)
+{
+	bool was = from && !strcmp(from, "approved"), is = to && !strcmp(to, "approved");
+	int k = store_stats_kind_index(b->kind), booked[3] = { 0, 0, 0 }, r;
+	int64_t first = b->start_day;
+
+	if (was == is || k < 0)
+		return 0;
+	booked[k] = is ? 1 : -1;
+	if (!is && clock_seoul_day(now_ms) > first)
+		first = clock_seoul_day(now_ms); /* days already past stay booked */
+	for (int64_t d = first; d <= b->end_day; d++) {
+		int64_t wd = (d + 3) % 7; /* Monday 0, as booking_weekday */
+
+		if (k == 0 && !((b->weekdays >> (wd < 0 ? wd + 7 : wd)) & 1u))
+			continue;
+		if ((r = day_add(st, b->facility, d, 0, 0, 0, 0, 0, booked)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int store_stats_rebuild(struct store *st)
+{
+	int r;
+
+	if ((r = store_tx_begin(st)) < 0)
+		return r;
+	if ((r = store_exec(st, STORE_STATS_REBUILD_SQL, "stats rebuild")) < 0) {
+		store_tx_rollback(st);
+		return r;
+	}
+	return store_tx_commit(st);
+}
+
+/* ---- reads ---- */
+
+#define SCOPE_WHERE                                                                            \
+	" (?1 IS NULL OR f.district = ?1)"                                                     \
+	" AND (?2 IS NULL OR instr(',' || ?2 || ',', ',' || f.type || ',') > 0)"               \
+	" AND (?3 IS NULL OR f.code = ?3) AND (?4 IS NULL OR c.kind = ?4)"                     \
+	" AND (?5 < 0 OR f.operating = ?5)"
+
+static void scope_bind(sqlite3_stmt *s, const struct store_stats_scope *sc)
+{
+	if (sc->district)
+		sqlite3_bind_text(s, 1, sc->district, -1, SQLITE_STATIC);
+	if (sc->types)
+		sqlite3_bind_text(s, 2, sc->types, -1, SQLITE_STATIC);
+	if (sc->facility)
+		sqlite3_bind_text(s, 3, sc->facility, -1, SQLITE_STATIC);
+	if (sc->kind)
+		sqlite3_bind_text(s, 4, sc->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, sc->operating);
+}
+
+int store_stats_facilities(struct store *st, const struct store_stats_scope *sc,
+			   struct store_stats_facility **out, size_t *n)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT f.code, f.name, f.district, f.type,"
+					    " coalesce(c.kind, ''), coalesce(c.capacity, -1),"
+					    " f.operating FROM facilities f LEFT JOIN facility_care c"
+					    " ON c.facility = f.code WHERE" SCOPE_WHERE
+					    " ORDER BY f.code");
+	struct store_stats_facility *v = NULL, *x;
+	size_t cap = 0, k = 0;
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EIO;
+	scope_bind(s, sc);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap && (k >= STATS_LIST_CAP ||
+				 store_grow((void **)&v, &cap, sizeof(*v), 64) < 0)) {
+			r = -ENOMEM;
+			goto out;
+		}
+		x = &v[k++];
+		store_col_text(s, 0, x->code, sizeof(x->code));
+		store_col_text(s, 1, x->name, sizeof(x->name));
+		store_col_text(s, 2, x->district, sizeof(x->district));
+		store_col_text(s, 3, x->type, sizeof(x->type));
+		store_col_text(s, 4, x->kind, sizeof(x->kind));
+		x->capacity = sqlite3_column_int(s, 5);
+		x->operating = sqlite3_column_int(s, 6);
+	}
+	if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, "stats facilities");
+out:
+	sqlite3_finalize(s);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int store_stats_days(struct store *st, const struct store_stats_scope *sc, int64_t from_day,
+		     int64_t to_day, struct store_stats_day **out, size_t *n)
+{
+	sqlite3_stmt *s = store_stmt(st, SS_STATS_DAYS,
+				     "SELECT d.facility, d.day, d.present, d.taps, d.arrivals,"
+				     " d.departures, d.unknown, d.booked_regular,"
+				     " d.booked_temporary, d.booked_sick FROM facilities f"
+				     " LEFT JOIN facility_care c ON c.facility = f.code"
+				     " JOIN stats_day d ON d.facility = f.code AND d.day >= ?6"
+				     " AND d.day <= ?7 WHERE" SCOPE_WHERE
+				     " ORDER BY d.facility, d.day");
+	struct store_stats_day *v = NULL, *x;
+	size_t cap = 0, k = 0;
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EIO;
+	scope_bind(s, sc);
+	sqlite3_bind_int64(s, 6, from_day);
+	sqlite3_bind_int64(s, 7, to_day);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap && (k >= STATS_LIST_CAP ||
+				 store_grow((void **)&v, &cap, sizeof(*v), 256) < 0)) {
+			r = -ENOMEM;
+			goto out;
+		}
+		x = &v[k++];
+		store_col_text(s, 0, x->facility, sizeof(x->facility));
+		x->day = sqlite3_column_int64(s, 1);
+		x->present = sqlite3_column_int64(s, 2);
+		x->taps = sqlite3_column_int64(s, 3);
+		x->arrivals = sqlite3_column_int64(s, 4);
+		x->departures = sqlite3_column_int64(s, 5);
+		x->unknown = sqlite3_column_int64(s, 6);
+		for (int i = 0; i < 3; i++)
+			x->booked[i] = sqlite3_column_int64(s, 7 + i);
+	}
+	if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, "stats days");
+out:
+	sqlite3_reset(s);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int store_stats_users(struct store *st, const struct store_stats_scope *sc, int64_t from_day,
+		      int64_t to_day, struct store_stats_user **out, size_t *n)
+{
+	sqlite3_stmt *s = store_prepare(st,
+		"SELECT DISTINCT b.facility, b.kind, b.child FROM facilities f"
+		" LEFT JOIN facility_care c ON c.facility = f.code"
+		" JOIN bookings b ON b.facility = f.code AND b.end_day >= ?6 AND b.start_day <= ?7"
+		" WHERE" SCOPE_WHERE " AND (b.state = 'approved' OR (b.state = 'cancelled' AND"
+		"  EXISTS (SELECT 1 FROM booking_events e WHERE e.booking = b.id"
+		"  AND e.from_state = 'approved' AND e.to_state = 'cancelled'"
+		"  AND (e.at_ms + 32400000) / 86400000 > max(b.start_day, ?6))))"
+		" UNION SELECT DISTINCT x.facility, 'attended', x.child FROM facilities f"
+		" LEFT JOIN facility_care c ON c.facility = f.code"
+		" JOIN stats_child_day x ON x.facility = f.code AND x.day >= ?6 AND x.day <= ?7"
+		"  AND x.present = 1 WHERE" SCOPE_WHERE
+		" ORDER BY 1, 2, 3");
+	struct store_stats_user *v = NULL, *x;
+	size_t cap = 0, k = 0;
+	int rc, r = 0;
+	char kind[STORE_SHORT_MAX];
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EIO;
+	scope_bind(s, sc);
+	sqlite3_bind_int64(s, 6, from_day);
+	sqlite3_bind_int64(s, 7, to_day);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap && (k >= STATS_LIST_CAP ||
+				 store_grow((void **)&v, &cap, sizeof(*v), 256) < 0)) {
+			r = -ENOMEM;
+			goto out;
+		}
+		x = &v[k++];
+		store_col_text(s, 0, x->facility, sizeof(x->facility));
+		store_col_text(s, 1, kind, sizeof(kind));
+		x->kind = store_stats_kind_index(kind);
+		store_col_text(s, 2, x->child, sizeof(x->child));
+	}
+	if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, "stats users");
+out:
+	sqlite3_finalize(s);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
