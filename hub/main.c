@@ -13,10 +13,12 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef KIUM_VERSION
 #define KIUM_VERSION "0"
@@ -62,6 +64,7 @@ static const struct config_key main_keys[] = {
 	{ "notify", "closing_time", "19:00", "closing time (Seoul, HH:MM) of days no term covers" },
 	{ "notify", "grace_min", "30", "minutes after closing time before a missing departure is announced" },
 	{ "notify", "sweep_interval_s", "300", "how often the missing-departure sweep runs" },
+	{ "web", "root", NULL, "the web portal's static files, read at start and on SIGHUP (default: ../share/kium/web beside the kium-hub binary, i.e. PREFIX/share/kium/web)" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -76,13 +79,15 @@ static void main_usage(FILE *out)
 		"The city hub: HTTPS API for door readers (client certificates of the hub's\n"
 		"private CA) and for people (API tokens for now). Logs go to stderr (journald\n"
 		"friendly). SIGTERM drains in-flight requests and exits; SIGHUP reopens the log\n"
-		"file and reloads the CRL.\n\nConfiguration keys (INI):\n");
+		"file, reads the web portal's files again and reloads the CRL.\n\n"
+		"Configuration keys (INI):\n");
 	config_print_help(out, main_keys);
 }
 
 static void main_hup(void *arg)
 {
-	(void)arg;
+	struct api *api = arg;
+
 	if (main_log_file) {
 		int err = log_reopen(main_log_file);
 
@@ -94,6 +99,26 @@ static void main_hup(void *arg)
 	}
 	if (main_tls)
 		(void)tls_ctx_reload_crl(main_tls);
+	if (api)
+		(void)api_web_reload(api);
+}
+
+/* [web] root's default: PREFIX/share/kium/web, found from the binary's own place. */
+static void main_web_default(char *out, size_t outlen)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	snprintf(out, outlen, "/usr/local/share/kium/web");
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	snprintf(out, outlen, "%.*s/../share/kium/web", (int)(outlen - 20), exe);
 }
 
 static int main_int(const struct config *cfg, const char *sec, const char *key, long min,
@@ -110,7 +135,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cfg_path = NULL, *level, *listen, *cert, *key, *ca, *db;
+	const char *cfg_path = NULL, *level, *listen, *cert, *key, *ca, *db, *web;
+	char web_default[PATH_MAX];
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct api *api = NULL;
@@ -208,6 +234,12 @@ int main(int argc, char **argv)
 	ao.metrics_public = mpublic;
 	ao.silent_ms = (int64_t)silent * 1000;
 	ao.touch_ms = (int64_t)touch * 1000;
+	web = config_get(cfg, "web", "root");
+	if (!web || !web[0]) {
+		main_web_default(web_default, sizeof(web_default));
+		web = web_default;
+	}
+	ao.web_root = web;
 	if (api_new(&ao, &api) < 0)
 		goto out;
 	so.listen = listen;

@@ -29,11 +29,14 @@ struct api_opts {
 	bool metrics_public;          /* /metrics without a token */
 	int64_t silent_ms;            /* a reader not heard from for this long is "silent" */
 	int64_t touch_ms;             /* refresh a device's last_seen at most this often */
+	const char *web_root;         /* the portal's static files (hub/api/static.h), or NULL */
 };
 
 /* Caller frees with api_free. */
 int api_new(const struct api_opts *opts, struct api **out);
 void api_free(struct api *api);
+/* Reads the portal's static files again (SIGHUP); the previous set stays on failure. */
+int api_web_reload(struct api *api);
 /* Where /metrics reads connection counters (set once the server exists). */
 void api_set_server(struct api *api, struct server *srv);
 

@@ -10,6 +10,7 @@
 #include "hub/api/facilities.h"
 #include "hub/api/notify_api.h"
 #include "hub/api/stats.h"
+#include "hub/api/static.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -171,6 +172,7 @@ struct api {
 	struct api_opts opts;
 	struct server *srv;
 	struct api_metrics *metrics;
+	struct web_cache *web;  /* the portal's static files */
 	int64_t next_silent_check;
 	char **silent;        /* ids reported silent at the last check */
 	size_t nsilent;
@@ -186,11 +188,31 @@ int api_new(const struct api_opts *opts, struct api **out)
 		return -ENOMEM;
 	api->opts = *opts;
 	err = api_metrics_new(api_nroutes, &api->metrics);
+	if (err == 0 && opts->web_root)
+		err = web_cache_load(opts->web_root, &api->web);
 	if (err < 0) {
+		api_metrics_free(api->metrics);
 		free(api);
 		return err;
 	}
 	*out = api;
+	return 0;
+}
+
+int api_web_reload(struct api *api)
+{
+	struct web_cache *c = NULL;
+	int err;
+
+	if (!api->opts.web_root)
+		return 0;
+	err = web_cache_load(api->opts.web_root, &c);
+	if (err < 0) {
+		log_err("api: portal files not reloaded, the previous ones stay");
+		return err;
+	}
+	web_cache_free(api->web);
+	api->web = c;
 	return 0;
 }
 
@@ -209,6 +231,7 @@ void api_free(struct api *api)
 		return;
 	api_silent_clear(api);
 	api_metrics_free(api->metrics);
+	web_cache_free(api->web);
 	free(api);
 }
 
@@ -353,6 +376,8 @@ void api_handle(void *arg, const struct http_request *req, const struct tls_peer
 		if (path_known) {
 			api_reply_error(&call, 405, "method_not_allowed", NULL);
 			snprintf(reply->extra, sizeof(reply->extra), "Allow: %s\r\n", allow);
+		} else if (api->opts.web_root && web_path_is_portal(req->path)) {
+			web_serve(api->web, req, reply); /* the portal's pages */
 		} else {
 			api_reply_error(&call, 404, "not_found", NULL);
 		}
