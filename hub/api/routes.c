@@ -10,6 +10,7 @@
 #include "hub/api/facilities.h"
 #include "hub/api/notify_api.h"
 #include "hub/api/stats.h"
+#include "hub/api/portal_cards.h"
 #include "hub/api/static.h"
 
 #include "common/clock.h"
@@ -165,6 +166,15 @@ const struct api_route api_routes[] = {
 	  "이용자현황: children with regular, temporary, sick-child bookings, and attending" },
 	{ "GET", "/api/v1/stats/facilities", AUTH_STAFF, api_stats_facilities,
 	  "시설현황: facilities by district and type, in operation, capacity" },
+	/* ---- RF cards (issue 7, the web portal): portal_cards.c ---- */
+	{ "GET", "/api/v1/facilities/{code}/cards", AUTH_STAFF, api_cards_list,
+	  "RF카드 관리: a facility's cards, children and unknown-card taps (?days=1..31)" },
+	{ "POST", "/api/v1/facilities/{code}/cards", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT |
+	  AUTH_ROLE_CENTER, api_cards_register,
+	  "Register a card to a child of the facility, or replace a lost one (replace: true)" },
+	{ "POST", "/api/v1/facilities/{code}/cards/{uid}/deactivate", AUTH_CITYWIDE |
+	  AUTH_ROLE_DISTRICT | AUTH_ROLE_CENTER, api_cards_deactivate,
+	  "Deactivate a card of the facility (사용중지)" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
