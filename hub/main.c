@@ -256,6 +256,7 @@ int main(int argc, char **argv)
 	so.error = api_error;
 	so.on_hup = main_hup;
 	so.on_tick = api_tick;
+	so.on_round = api_round;
 	so.arg = api;
 	if (server_new(&so, &srv) < 0)
 		goto out;

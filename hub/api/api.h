@@ -46,10 +46,15 @@ void api_handle(void *arg, const struct http_request *req, const struct tls_peer
 void api_error(void *arg, int status, struct server_reply *reply);
 /* server_tick_fn: periodic work on the loop (silent-reader reports), cheap when not due. */
 void api_tick(void *arg);
+/* server_round_fn: the work gathered during a loop round (the group commit of tap batches);
+ * true when work is still queued. */
+bool api_round(void *arg);
 
 /* ---- inside hub/api ---------------------------------------------------------------------- */
 
 #define API_MAX_PARAMS 2
+
+struct api_route;
 
 /* One request on its way through a handler. */
 struct api_call {
@@ -60,6 +65,11 @@ struct api_call {
 	const char *params[API_MAX_PARAMS]; /* "{code}" segments of the path, in order */
 	char param_buf[128];
 	struct server_reply *reply;
+	const struct api_route *route;      /* the matched route (NULL before routing) */
+	size_t route_idx;                   /* its index, for metrics */
+	bool deferred;                      /* answered later through api_defer's copy */
+	bool audit_named;                   /* api_audit_target was called */
+	char audit_target[128];             /* what the call acts on, for the audit row */
 };
 
 typedef void (*api_handler_fn)(struct api_call *call);
@@ -74,6 +84,16 @@ struct api_route {
 
 extern const struct api_route api_routes[];
 extern const size_t api_nroutes;
+
+/* Deferred answers (hub/net/server.h): the handler keeps working on the returned copy of
+ * call after it returns (a group commit, a worker thread) and ends with api_finish, which
+ * writes the audit row, counts the answer and sends it. In the copy, req keeps the method
+ * and path only (no headers, no body: read them before deferring), params, remote and the
+ * identity are kept. NULL when the answer cannot be deferred (a unit test calling handlers
+ * directly, out of memory): answer in call at once then. */
+struct api_call *api_defer(struct api_call *call);
+/* Loop thread; frees the copy. */
+void api_finish(struct api_call *deferred);
 
 struct store *api_store(struct api *api);
 int64_t api_silent_ms(const struct api *api);
@@ -96,6 +116,8 @@ void api_metrics_free(struct api_metrics *m);
 void api_metrics_count(struct api_metrics *m, size_t route, int status);
 void api_metrics_taps(struct api_metrics *m, uint64_t stored, uint64_t duplicate,
 		      uint64_t rejected);
+/* One durable commit of a group of tap batches. */
+void api_metrics_ingest_commit(struct api_metrics *m, uint64_t batches);
 struct api_metrics *api_metrics(struct api *api);
 struct server *api_server(struct api *api);
 struct tls_ctx *api_tls(struct api *api);
@@ -106,6 +128,8 @@ void api_metrics_get(struct api_call *call);
 void api_device_taps(struct api_call *call);
 void api_device_roster(struct api_call *call);
 void api_device_status(struct api_call *call);
+/* The group commit of the tap batches deferred this round (device.c); true when some wait. */
+bool api_device_flush(struct api *api);
 void api_admin_devices(struct api_call *call);
 void api_admin_attendance(struct api_call *call);
 

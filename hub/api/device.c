@@ -2,6 +2,14 @@
  * Device routes: tap upload, roster delta, heartbeat. The caller is a reader proven by its
  * client certificate (routes.c); call->id.device is its CN, call->id.facility its facility.
  * Contracts of the answers are in hub/README.md.
+ *
+ * Group commit: a tap batch is decoded and checked at once, then deferred (api_defer) and
+ * queued; at the end of the loop round (api_round -> api_device_flush) every queued batch
+ * is ingested with attendance_ingest_tx in one transaction with one durable commit, and
+ * only then is each answered, so nothing is acknowledged before it is on disk (the reader
+ * deletes what the hub acknowledged). A batch refused before writing (unknown or revoked
+ * device, mismatch) gets its own answer; any other failure rolls the group back and each
+ * batch is retried alone, so one bad batch fails only itself.
  */
 #include "hub/api/api.h"
 
@@ -11,9 +19,12 @@
 #include "hub/store/store.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 /* A store failure the reader should retry later: nothing was half stored. */
 static void device_store_error(struct api_call *call, int err, const char *what)
@@ -75,63 +86,274 @@ static int device_taps_answer(struct server_reply *reply, uint64_t high,
 	return err;
 }
 
-void api_device_taps(struct api_call *call)
-{
-	struct tap_batch batch = { 0 };
-	struct attendance_result *res = NULL;
-	const char **why = NULL, *why_batch = NULL;
-	uint64_t high = 0, cnt[3] = { 0 };
-	json_t *body = NULL;
-	int64_t received = clock_wall_ms();
-	bool decoded = false;
-	int err;
+#define DEVICE_GROUP_MAX 64   /* batches per transaction */
+#define DEVICE_QUEUE_MAX 4096 /* batches waiting; beyond it a batch is ingested alone */
+#define DEVICE_GROUP_WAIT_MS 2 /* the longest a batch waits for others still being decoded */
 
-	body = api_read_json(call);
-	if (!body)
-		goto out;
-	if (tap_batch_from_json(body, &batch, &why, &why_batch) < 0) {
-		api_reply_error(call, why_batch && strcmp(why_batch, "no_memory") == 0 ? 503 : 400,
-				"bad_batch", why_batch);
-		goto out;
-	}
-	decoded = true;
-	if (strcmp(batch.device, call->id.device) != 0) {
-		log_notice("api: %s sent a batch naming another device", call->id.device);
-		api_reply_error(call, 403, "device_mismatch", NULL);
-		goto out;
-	}
-	res = calloc(batch.n ? batch.n : 1, sizeof(*res));
-	if (!res) {
-		api_reply_error(call, 503, "service_unavailable", NULL);
-		goto out;
-	}
-	err = attendance_ingest(api_store(call->api), call->id.device, &batch, why, received, res,
-				&high);
+/* One taps request: its body is parsed and decoded on a worker thread (jansson's parse of a
+ * hundred records costs about as much as storing them), then it waits for the group commit. */
+struct taps_job {
+	struct server_work work;
+	struct api_call *call;          /* the deferred copy, or the live call when inline */
+	bool deferred;
+	char *text;                     /* the request body, until decoded */
+	size_t text_len;
+	int status;                     /* a refusal found while decoding: HTTP status */
+	const char *code;
+	char detail[160];
+	bool decoded;
+	struct tap_batch batch;
+	const char **why;
+	struct attendance_result *res;
+	int64_t received;
+	int64_t queued_ms;              /* CLOCK_MONOTONIC when queued for the commit */
+	uint64_t high;
+	int err;
+	bool refused;                   /* refused before writing: err is final */
+	struct taps_job *next;
+};
+
+static struct taps_job *taps_queue, **taps_tail = &taps_queue;
+static size_t taps_queued;
+static size_t taps_decoding;    /* on worker threads now */
+
+static int64_t taps_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Answers the job's call (sending it when deferred) and frees the job. */
+static void taps_end(struct taps_job *j)
+{
+	if (j->deferred)
+		api_finish(j->call);
+	free(j->text);
+	if (j->decoded)
+		tap_batch_free(&j->batch, j->why);
+	free(j->res);
+	free(j);
+}
+
+static bool taps_refusal(int err)
+{
+	return err == -ENOENT || err == -EACCES || err == -EPERM || err == -EINVAL;
+}
+
+/* Fills call's reply for an ingest outcome. */
+static void taps_reply(struct api_call *call, int err, uint64_t high,
+		       const struct tap_batch *batch, const struct attendance_result *res)
+{
+	uint64_t cnt[3] = { 0 };
+
 	if (err == -ENOENT) {
 		api_reply_error(call, 403, "device_unknown", NULL);
-		goto out;
 	} else if (err == -EACCES) {
 		api_reply_error(call, 403, "device_revoked", NULL);
-		goto out;
 	} else if (err == -EPERM) {
 		api_reply_error(call, 403, "device_mismatch", NULL);
-		goto out;
+	} else if (err == -EINVAL) {
+		api_reply_error(call, 400, "bad_batch", "too_many");
 	} else if (err < 0) {
 		device_store_error(call, err, "tap ingest");
-		goto out;
-	}
-	/* Written directly rather than through jansson: a hundred small objects per batch
-	 * cost more than the rest of the answer, and every string here is a static code. */
-	if (device_taps_answer(call->reply, high, &batch, res, cnt) < 0) {
+	} else if (device_taps_answer(call->reply, high, batch, res, cnt) < 0) {
+		/* Written directly rather than through jansson: a hundred small objects per batch
+		 * cost more than the rest of the answer, and every string here is a static code. */
 		api_reply_error(call, 500, "internal_error", NULL);
-		goto out;
+	} else {
+		api_metrics_taps(api_metrics(call->api), cnt[0], cnt[1], cnt[2]);
 	}
-	api_metrics_taps(api_metrics(call->api), cnt[0], cnt[1], cnt[2]);
-out:
+}
+
+/* One transaction for n jobs; on a failure other than a refusal, each alone. */
+static void taps_group(struct api *api, struct taps_job **jobs, size_t n)
+{
+	struct store *st = api_store(api);
+	size_t ok = 0;
+	int err = store_begin(st);
+
+	for (size_t i = 0; i < n && err == 0; i++) {
+		struct taps_job *j = jobs[i];
+		int r = attendance_ingest_tx(st, j->call->id.device, &j->batch, j->why, j->received,
+					     j->res, &j->high);
+
+		j->err = r;
+		j->refused = taps_refusal(r);
+		if (r < 0 && !j->refused)
+			err = r;
+		else if (r == 0)
+			ok++;
+	}
+	if (err == 0 && ok > 0) {
+		err = store_commit(st);
+		if (err == 0)
+			api_metrics_ingest_commit(api_metrics(api), ok);
+	} else {
+		store_rollback(st);
+	}
+	if (err < 0 && n > 1) {
+		log_warn("api: group commit of %zu tap batches failed (%s); each alone", n,
+			 strerror(-err));
+		for (size_t i = 0; i < n; i++) {
+			struct taps_job *j = jobs[i];
+
+			if (j->refused)
+				continue;
+			j->err = attendance_ingest(st, j->call->id.device, &j->batch, j->why,
+						   j->received, j->res, &j->high);
+			j->refused = taps_refusal(j->err);
+			if (j->err == 0)
+				api_metrics_ingest_commit(api_metrics(api), 1);
+		}
+	} else if (err < 0) {
+		for (size_t i = 0; i < n; i++)
+			if (!jobs[i]->refused)
+				jobs[i]->err = err;
+	}
+	for (size_t i = 0; i < n; i++) {
+		taps_reply(jobs[i]->call, jobs[i]->err, jobs[i]->high, &jobs[i]->batch,
+			   jobs[i]->res);
+		taps_end(jobs[i]);
+	}
+}
+
+bool api_device_flush(struct api *api)
+{
+	struct taps_job *group[DEVICE_GROUP_MAX];
+
+	/* Batches still being decoded will be here in a moment: one commit for all of them,
+	 * unless the first in line has waited long enough. */
+	if (taps_queue && taps_decoding > 0 && taps_queued < DEVICE_GROUP_MAX &&
+	    taps_now_ms() - taps_queue->queued_ms < DEVICE_GROUP_WAIT_MS)
+		return true;
+	while (taps_queue) {
+		size_t n = 0;
+
+		while (taps_queue && n < DEVICE_GROUP_MAX) {
+			group[n++] = taps_queue;
+			taps_queue = taps_queue->next;
+			taps_queued--;
+		}
+		if (!taps_queue)
+			taps_tail = &taps_queue;
+		taps_group(api, group, n);
+	}
+	return false;
+}
+
+/* Parses and decodes the body (a worker thread, or inline): touches nothing else. */
+static void taps_decode(struct taps_job *j)
+{
+	const char *why_batch = NULL;
+	json_error_t jerr;
+	json_t *body = json_loadb(j->text, j->text_len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!body) {
+		j->status = 400;
+		j->code = "bad_json";
+		snprintf(j->detail, sizeof(j->detail), "%s", jerr.text);
+	} else if (!json_is_object(body)) {
+		j->status = 400;
+		j->code = "bad_json";
+		snprintf(j->detail, sizeof(j->detail), "not an object");
+	} else if (tap_batch_from_json(body, &j->batch, &j->why, &why_batch) < 0) {
+		j->status = why_batch && strcmp(why_batch, "no_memory") == 0 ? 503 : 400;
+		j->code = "bad_batch";
+		snprintf(j->detail, sizeof(j->detail), "%s", why_batch ? why_batch : "");
+	} else {
+		j->decoded = true;
+		j->res = calloc(j->batch.n ? j->batch.n : 1, sizeof(*j->res));
+		if (!j->res) {
+			j->status = 503;
+			j->code = "service_unavailable";
+		}
+	}
 	json_decref(body);
-	free(res);
-	if (decoded)
-		tap_batch_free(&batch, why);
+	free(j->text);
+	j->text = NULL;
+}
+
+/* Decoded: refused, queued for the group commit, or (not deferred) ingested alone. */
+static void taps_decoded(struct taps_job *j)
+{
+	struct api_call *call = j->call;
+
+	if (j->status) {
+		api_reply_error(call, j->status, j->code, j->detail[0] ? j->detail : NULL);
+	} else if (strcmp(j->batch.device, call->id.device) != 0) {
+		log_notice("api: %s sent a batch naming another device", call->id.device);
+		api_reply_error(call, 403, "device_mismatch", NULL);
+	} else if (j->deferred) {
+		j->next = NULL;
+		j->queued_ms = taps_now_ms();
+		*taps_tail = j;
+		taps_tail = &j->next;
+		taps_queued++;
+		return;
+	} else {
+		j->err = attendance_ingest(api_store(call->api), call->id.device, &j->batch, j->why,
+					   j->received, j->res, &j->high);
+		taps_reply(call, j->err, j->high, &j->batch, j->res);
+	}
+	taps_end(j);
+}
+
+static void taps_work_run(struct server_work *w)
+{
+	taps_decode((struct taps_job *)w);
+}
+
+static void taps_work_done(struct server_work *w)
+{
+	struct taps_job *j = (struct taps_job *)w;
+
+	taps_decoding--;
+	if (w->cancelled) {
+		api_reply_error(j->call, 503, "service_unavailable", NULL);
+		taps_end(j);
+		return;
+	}
+	taps_decoded(j);
+}
+
+void api_device_taps(struct api_call *call)
+{
+	const char *ct = http_request_header(call->req, "Content-Type");
+	struct taps_job *j;
+
+	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
+		api_reply_error(call, 415, "unsupported_media_type", NULL);
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j)
+		j->text = malloc(call->req->body_len + 1);
+	if (!j || !j->text) {
+		free(j);
+		api_reply_error(call, 503, "service_unavailable", NULL);
+		return;
+	}
+	memcpy(j->text, call->req->body, call->req->body_len);
+	j->text[call->req->body_len] = '\0';
+	j->text_len = call->req->body_len;
+	j->received = clock_wall_ms();
+	j->work.run = taps_work_run;
+	j->work.done = taps_work_done;
+	j->call = call;
+	if (taps_queued < DEVICE_QUEUE_MAX && (j->call = api_defer(call))) {
+		j->deferred = true;
+		if (server_work(api_server(call->api), &j->work) == 0) {
+			taps_decoding++;
+			return;
+		}
+	} else {
+		/* Not deferrable (no server behind the call, out of memory, queue full). */
+		j->call = call;
+	}
+	taps_decode(j);
+	taps_decoded(j);
 }
 
 void api_device_roster(struct api_call *call)

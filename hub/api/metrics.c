@@ -22,6 +22,7 @@ struct api_metrics {
 	size_t nroutes;
 	uint64_t *requests;   /* (nroutes + 1) x METRICS_NSTATUS */
 	uint64_t taps[3];     /* stored, duplicate, rejected */
+	uint64_t ingest_commits, ingest_batches;
 };
 
 int api_metrics_new(size_t nroutes, struct api_metrics **out)
@@ -61,6 +62,12 @@ void api_metrics_count(struct api_metrics *m, size_t route, int status)
 		if (metrics_statuses[i] == status)
 			s = i;
 	m->requests[route * METRICS_NSTATUS + s]++;
+}
+
+void api_metrics_ingest_commit(struct api_metrics *m, uint64_t batches)
+{
+	m->ingest_commits++;
+	m->ingest_batches += batches;
 }
 
 void api_metrics_taps(struct api_metrics *m, uint64_t stored, uint64_t duplicate,
@@ -146,6 +153,14 @@ void api_metrics_get(struct api_call *call)
 		(unsigned long long)m->taps[0], (unsigned long long)m->taps[1],
 		(unsigned long long)m->taps[2]);
 
+	err |= netbuf_printf(b,
+		"# HELP kium_ingest_commits_total Durable commits of tap batches (group commit).\n"
+		"# TYPE kium_ingest_commits_total counter\n"
+		"kium_ingest_commits_total %llu\n"
+		"# HELP kium_ingest_batches_total Tap batches committed by those commits.\n"
+		"# TYPE kium_ingest_batches_total counter\n"
+		"kium_ingest_batches_total %llu\n",
+		(unsigned long long)m->ingest_commits, (unsigned long long)m->ingest_batches);
 	if (store_device_list(api_store(api), &devs, &ndev) == 0) {
 		err |= netbuf_printf(b,
 			"# HELP kium_device_queue_depth Taps waiting on a reader, as its last heartbeat said.\n"

@@ -114,13 +114,10 @@ void api_remote_ip(const struct api_call *call, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s", (int)n, r);
 }
 
-static const struct api_call *audit_call;
-static char audit_target_buf[STORE_NAME_MAX];
-
 void api_audit_target(struct api_call *call, const char *target)
 {
-	audit_call = call;
-	snprintf(audit_target_buf, sizeof(audit_target_buf), "%s", target ? target : "");
+	call->audit_named = true;
+	snprintf(call->audit_target, sizeof(call->audit_target), "%s", target ? target : "");
 }
 
 static void audit_write(struct api_call *call, const char *action, const char *target)
@@ -164,23 +161,18 @@ void api_portal_after(struct api_call *call, const struct api_route *r)
 			}
 	}
 	if (!method_changes(call->req->method_name) || (call->id.roles & AUTH_ROLE_DEVICE) ||
-	    (r->roles & AUTH_ROLE_DEVICE)) {
-		audit_call = NULL;
+	    (r->roles & AUTH_ROLE_DEVICE))
 		return;
-	}
 	/* Anonymous knocks on non-public routes change nothing and would let anyone grow the
 	 * log at disk speed; public routes are throttled per address, so theirs are kept. */
-	if (call->reply->status == 401 && r->roles != AUTH_PUBLIC && !call->id.roles) {
-		audit_call = NULL;
+	if (call->reply->status == 401 && r->roles != AUTH_PUBLIC && !call->id.roles)
 		return;
-	}
 	snprintf(action, sizeof(action), "%s %s", r->method, r->pattern);
-	if (audit_call == call)
-		snprintf(target, sizeof(target), "%s", audit_target_buf);
+	if (call->audit_named)
+		snprintf(target, sizeof(target), "%s", call->audit_target);
 	else if (call->params[0])
 		snprintf(target, sizeof(target), "%s%s%s", call->params[0],
 			 call->params[1] ? "/" : "", call->params[1] ? call->params[1] : "");
-	audit_call = NULL;
 	audit_write(call, action, target);
 }
 

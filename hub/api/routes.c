@@ -391,13 +391,81 @@ void api_handle(void *arg, const struct http_request *req, const struct tls_peer
 		} else {
 			api_reply_error(&call, 404, "not_found", NULL);
 		}
-	} else if (api_admit(&call, r, peer)) {
-		r->fn(&call);
+	} else {
+		call.route = r;
+		call.route_idx = idx;
+		if (api_admit(&call, r, peer)) {
+			r->fn(&call);
+			if (call.deferred)
+				return; /* api_finish completes it */
+		}
 	}
 	if (r)
 		api_portal_after(&call, r);
 	api_metrics_count(api->metrics, idx, reply->status);
 	log_debug("api: %s %s %d %s", req->method_name, req->path, reply->status, remote);
+}
+
+/* A call that outlives its handler, with the request's method and path. */
+struct api_deferred {
+	struct api_call call;
+	struct http_request req;
+	struct server_pending *pending;
+	char remote[64];
+	char method[16];
+	char path[];
+};
+
+struct api_call *api_defer(struct api_call *call)
+{
+	size_t plen = strlen(call->req->path);
+	struct api_deferred *d = calloc(1, sizeof(*d) + plen + 1);
+	struct server_pending *p;
+
+	if (!d || strlen(call->req->method_name) >= sizeof(d->method) ||
+	    !(p = server_defer(call->reply))) {
+		free(d);
+		return NULL;
+	}
+	d->pending = p;
+	d->call = *call;
+	memcpy(d->path, call->req->path, plen + 1);
+	snprintf(d->method, sizeof(d->method), "%s", call->req->method_name);
+	snprintf(d->remote, sizeof(d->remote), "%s", call->remote ? call->remote : "");
+	d->req.method = call->req->method;
+	d->req.method_name = d->method;
+	d->req.path = d->path;
+	d->req.query = "";
+	d->req.keep_alive = call->req->keep_alive;
+	d->req.http_major = call->req->http_major;
+	d->req.http_minor = call->req->http_minor;
+	d->call.req = &d->req;
+	d->call.remote = d->remote;
+	d->call.reply = server_pending_reply(p);
+	for (size_t i = 0; i < API_MAX_PARAMS; i++)
+		if (call->params[i])
+			d->call.params[i] = d->call.param_buf + (call->params[i] - call->param_buf);
+	call->deferred = true;
+	return &d->call;
+}
+
+void api_finish(struct api_call *deferred)
+{
+	struct api_deferred *d = (struct api_deferred *)deferred;
+	struct api_call *call = &d->call;
+
+	if (call->route)
+		api_portal_after(call, call->route);
+	api_metrics_count(call->api->metrics, call->route_idx, call->reply->status);
+	log_debug("api: %s %s %d %s (deferred)", d->method, d->path, call->reply->status,
+		  d->remote);
+	server_pending_done(d->pending);
+	free(d);
+}
+
+bool api_round(void *arg)
+{
+	return api_device_flush(arg);
 }
 
 void api_tick(void *arg)

@@ -185,6 +185,11 @@ int attendance_ingest_tx(struct store *st, const char *device_id,
 	*seq_high = high;
 out:
 	free(order);
+	/* Past the refusals something may have been written: a store error that happens to
+	 * share a refusal's code (a constraint: -EINVAL, -ENOENT) must make the caller roll
+	 * back, not go on with the transaction. */
+	if (r == -ENOENT || r == -EACCES || r == -EPERM || r == -EINVAL)
+		r = -EIO;
 	return r;
 }
 

@@ -9,6 +9,15 @@
  * that closes the connection, LINGER sends close_notify, shuts down the write side and
  * discards input for a moment, so that the client reads the response instead of a reset.
  *
+ * Deferred answers: server_defer parks the request in a server_pending owned by the
+ * connection; the connection stops reading (EPOLLIN off) and its timers stop until
+ * server_pending_done puts the pending answer on the ready list, which the loop sends at the
+ * end of the round before parsing what the connection has pipelined behind it. A connection
+ * that dies meanwhile forgets its pending answer (p->c = NULL), which is then dropped.
+ *
+ * Workers: threads take server_work jobs from a queue under a mutex; finished jobs go to a
+ * second queue and an eventfd wakes the loop, which calls their done callbacks.
+ *
  * Timers: a sweep every few milliseconds (a quarter of the shortest timeout, at most 250)
  * checks each connection's deadline. O(connections) per sweep is nothing at the hub's scale
  * (thousands of readers) and needs no timer structure.
@@ -23,11 +32,13 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -38,6 +49,19 @@
 #define SERVER_OUT_MAX (8u << 20)
 #define SERVER_LINGER_MS 1000
 #define SERVER_MAX_EVENTS 256
+#define SERVER_MAX_WORKERS 16
+
+struct conn;
+
+struct server_pending {
+	struct conn *c;          /* NULL once the connection is gone */
+	struct server_reply reply;
+	bool keep_alive;
+	bool head_only;
+	bool upgrade;
+	unsigned short http_minor;
+	struct server_pending *next_ready;
+};
 
 enum conn_state { C_HANDSHAKE, C_OPEN, C_LINGER, C_CLOSED };
 
@@ -57,6 +81,7 @@ struct conn {
 	bool reject;          /* over the cap: answer 503 */
 	bool close_after;     /* close once the output is flushed */
 	bool eof;             /* the peer finished sending: answer what came, then close */
+	struct server_pending *pending; /* a deferred answer: nothing more is parsed meanwhile */
 	char remote[64];
 };
 
@@ -78,10 +103,26 @@ struct server {
 	struct conn *dead;    /* closed during this loop iteration, freed after it */
 	struct server_stats stats;
 	struct server_reply reply;
+	const struct http_request *cur_req;  /* the request being dispatched */
+	bool deferred;                       /* its handler called server_defer */
+	unsigned defers;                     /* deferrals since the last on_round */
+	bool round_wants;                    /* on_round has work queued */
+	struct server_pending *ready;        /* deferred answers to send this round */
+	struct server_pending **ready_tail;
+	/* worker pool */
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;
+	pthread_t wthreads[SERVER_MAX_WORKERS];
+	unsigned nworkers;
+	bool wstop;
+	bool wfailed;
+	struct server_work *wqueue, **wqueue_tail; /* waiting for a worker */
+	struct server_work *wdone;                 /* run, waiting for done on the loop */
+	int efd;
 };
 
 /* Tags for epoll_event.data.ptr that are not connections. */
-static char server_tag_listen, server_tag_signal;
+static char server_tag_listen, server_tag_signal, server_tag_work;
 
 static int64_t server_now(void)
 {
@@ -103,7 +144,11 @@ int server_new(const struct server_opts *opts, struct server **out)
 	if (!srv)
 		return -ENOMEM;
 	srv->opts = *opts;
-	srv->ep = srv->lfd = srv->sfd = -1;
+	srv->ep = srv->lfd = srv->sfd = srv->efd = -1;
+	srv->ready_tail = &srv->ready;
+	srv->wqueue_tail = &srv->wqueue;
+	pthread_mutex_init(&srv->wmu, NULL);
+	pthread_cond_init(&srv->wcv, NULL);
 	srv->overflow = opts->max_conns / 8 + 16;
 	srv->reply.body.max = SERVER_OUT_MAX / 2;
 	shortest = opts->header_timeout_ms;
@@ -147,12 +192,27 @@ int server_new(const struct server_opts *opts, struct server **out)
 		err = -errno;
 		goto out;
 	}
+	srv->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ev.data.ptr = &server_tag_work;
+	if (srv->efd < 0 || epoll_ctl(srv->ep, EPOLL_CTL_ADD, srv->efd, &ev) != 0) {
+		err = -errno;
+		log_err("server: eventfd: %s", strerror(errno));
+		goto out;
+	}
 	*out = srv;
 	srv = NULL;
 	err = 0;
 out:
 	server_free(srv);
 	return err;
+}
+
+static void pending_free(struct server_pending *p)
+{
+	if (!p)
+		return;
+	netbuf_free(&p->reply.body);
+	free(p);
 }
 
 static void conn_free(struct conn *c)
@@ -172,6 +232,10 @@ static void conn_close(struct conn *c)
 
 	if (c->state == C_CLOSED)
 		return;
+	if (c->pending) {
+		c->pending->c = NULL;
+		c->pending = NULL;
+	}
 	if (c->reject)
 		srv->nreject--;
 	else
@@ -191,12 +255,44 @@ static void conn_close(struct conn *c)
 	srv->dead = c;
 }
 
+static void server_workers_stop(struct server *srv)
+{
+	struct server_work *w;
+
+	pthread_mutex_lock(&srv->wmu);
+	srv->wstop = true;
+	pthread_cond_broadcast(&srv->wcv);
+	pthread_mutex_unlock(&srv->wmu);
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		pthread_join(srv->wthreads[i], NULL);
+	srv->nworkers = 0;
+	/* Jobs never run, then jobs run but not yet completed: their owners release them. */
+	while ((w = srv->wqueue)) {
+		srv->wqueue = w->next;
+		w->cancelled = true;
+		w->done(w);
+	}
+	srv->wqueue_tail = &srv->wqueue;
+	while ((w = srv->wdone)) {
+		srv->wdone = w->next;
+		w->cancelled = true;
+		w->done(w);
+	}
+}
+
 void server_free(struct server *srv)
 {
 	if (!srv)
 		return;
+	server_workers_stop(srv);
 	while (srv->conns)
 		conn_close(srv->conns);
+	while (srv->ready) {
+		struct server_pending *p = srv->ready;
+
+		srv->ready = p->next_ready;
+		pending_free(p);
+	}
 	while (srv->dead) {
 		struct conn *c = srv->dead;
 
@@ -210,6 +306,10 @@ void server_free(struct server *srv)
 		close(srv->sfd);
 	if (srv->ep >= 0)
 		close(srv->ep);
+	if (srv->efd >= 0)
+		close(srv->efd);
+	pthread_mutex_destroy(&srv->wmu);
+	pthread_cond_destroy(&srv->wcv);
 	free(srv);
 }
 
@@ -245,7 +345,8 @@ static void conn_update_events(struct conn *c)
 	case C_OPEN:
 		if (netbuf_size(&c->out) > 0 || tls_conn_want_write(c->tls))
 			ev |= EPOLLOUT;
-		if (!c->close_after && !c->eof && netbuf_size(&c->out) < SERVER_OUT_HIGH)
+		if (!c->close_after && !c->eof && !c->pending &&
+		    netbuf_size(&c->out) < SERVER_OUT_HIGH)
 			ev |= EPOLLIN;
 		break;
 	case C_LINGER:
@@ -257,14 +358,13 @@ static void conn_update_events(struct conn *c)
 	conn_set_events(c, ev);
 }
 
-/* Appends one complete response to the connection's output. */
-static void conn_respond(struct conn *c, const struct http_request *req,
-			 struct server_reply *r)
+/* Appends one complete response to the connection's output. req_keep: the request asked
+ * for keep-alive (false for the server's own errors). */
+static void conn_respond_as(struct conn *c, bool req_keep, unsigned short http_minor,
+			    bool head_only, struct server_reply *r)
 {
-	bool keep = req && req->keep_alive && !r->close && !c->close_after &&
-		    !c->srv->draining && !c->reject;
-	const char *connection = keep ? (req->http_minor == 0 ? "keep-alive" : NULL) : "close";
-	bool head_only = req && strcmp(req->method_name, "HEAD") == 0;
+	bool keep = req_keep && !r->close && !c->close_after && !c->srv->draining && !c->reject;
+	const char *connection = keep ? (http_minor == 0 ? "keep-alive" : NULL) : "close";
 	size_t blen = netbuf_size(&r->body);
 
 	if (http_response_head(&c->out, r->status, r->content_type ? r->content_type
@@ -276,6 +376,13 @@ static void conn_respond(struct conn *c, const struct http_request *req,
 	}
 	if (!keep)
 		c->close_after = true;
+}
+
+static void conn_respond(struct conn *c, const struct http_request *req,
+			 struct server_reply *r)
+{
+	conn_respond_as(c, req && req->keep_alive, req ? req->http_minor : 1,
+			req && strcmp(req->method_name, "HEAD") == 0, r);
 }
 
 static struct server_reply *server_reply_reset(struct server *srv)
@@ -320,7 +427,14 @@ static void conn_dispatch(struct conn *c, const struct http_request *req)
 		if (srv->opts.error)
 			srv->opts.error(srv->opts.arg, 503, r);
 	} else {
+		r->priv = c;
+		srv->cur_req = req;
+		srv->deferred = false;
 		srv->opts.handler(srv->opts.arg, req, tls_conn_peer(c->tls), c->remote, r);
+		r->priv = NULL;
+		srv->cur_req = NULL;
+		if (srv->deferred)
+			return;
 	}
 	conn_respond(c, req, r);
 	if (req->upgrade)
@@ -355,7 +469,7 @@ static int conn_flush(struct conn *c)
 /* Feeds buffered input to the parser and handles complete requests. */
 static void conn_parse(struct conn *c)
 {
-	while (netbuf_size(&c->in) > 0 && !c->close_after &&
+	while (netbuf_size(&c->in) > 0 && !c->close_after && !c->pending &&
 	       netbuf_size(&c->out) < SERVER_OUT_HIGH) {
 		size_t used = 0;
 		enum http_in_status st = http_in_feed(c->http, netbuf_head(&c->in),
@@ -397,7 +511,7 @@ static void conn_serve(struct conn *c)
 			ssize_t n;
 
 			conn_parse(c);
-			if (c->close_after)
+			if (c->close_after || c->pending)
 				break;
 			if (netbuf_size(&c->out) >= SERVER_OUT_HIGH) {
 				paused = true;
@@ -439,13 +553,13 @@ static void conn_serve(struct conn *c)
 			return;
 		}
 		/* Output drained below the mark: requests already received can go on. */
-	} while (paused && netbuf_size(&c->out) < SERVER_OUT_HIGH);
+	} while (paused && !c->pending && netbuf_size(&c->out) < SERVER_OUT_HIGH);
 	if (c->close_after && netbuf_size(&c->out) == 0) {
 		conn_start_linger(c);
 		return;
 	}
 	/* Idle keep-alive connections hold no buffers: a thousand readers cost little. */
-	if (netbuf_size(&c->in) == 0) {
+	if (netbuf_size(&c->in) == 0 && !c->pending) {
 		netbuf_free(&c->in);
 		http_in_trim(c->http);
 		tls_conn_trim(c->tls);
@@ -610,6 +724,8 @@ static void server_begin_drain(struct server *srv)
 	srv->lfd = -1;
 	for (struct conn *c = srv->conns, *next; c; c = next) {
 		next = c->next;
+		if (c->pending)
+			continue; /* answered with "Connection: close" when done */
 		if (c->state == C_HANDSHAKE ||
 		    (c->state == C_OPEN && !c->in_request && netbuf_size(&c->out) == 0))
 			conn_close(c);
@@ -665,6 +781,8 @@ static void server_sweep(struct server *srv, int64_t now)
 					log_notice("server: %s stopped reading, closing", c->remote);
 					conn_close(c);
 				}
+			} else if (c->pending) {
+				/* Being answered: the server's own work, no client timeout. */
 			} else if (c->in_request && !c->head_done_ms) {
 				if (now - c->since_ms >= o->header_timeout_ms) {
 					conn_error(c, 408, "request head not received in time");
@@ -687,6 +805,173 @@ static void server_sweep(struct server *srv, int64_t now)
 	}
 }
 
+struct server_pending *server_defer(struct server_reply *reply)
+{
+	struct conn *c = reply->priv;
+	struct server *srv = c ? c->srv : NULL;
+	struct server_pending *p;
+
+	if (!c || c->pending || !srv->cur_req || srv->deferred)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->c = c;
+	p->reply.status = 500;
+	p->reply.content_type = "application/json";
+	p->reply.body.max = SERVER_OUT_MAX / 2;
+	p->keep_alive = srv->cur_req->keep_alive;
+	p->http_minor = srv->cur_req->http_minor;
+	p->head_only = strcmp(srv->cur_req->method_name, "HEAD") == 0;
+	p->upgrade = srv->cur_req->upgrade;
+	c->pending = p;
+	srv->deferred = true;
+	srv->defers++;
+	reply->priv = NULL;
+	return p;
+}
+
+struct server_reply *server_pending_reply(struct server_pending *p)
+{
+	return &p->reply;
+}
+
+bool server_pending_alive(const struct server_pending *p)
+{
+	return p->c != NULL;
+}
+
+void server_pending_done(struct server_pending *p)
+{
+	struct server *srv;
+
+	if (!p)
+		return;
+	if (!p->c) {
+		pending_free(p);
+		return;
+	}
+	srv = p->c->srv;
+	p->next_ready = NULL;
+	*srv->ready_tail = p;
+	srv->ready_tail = &p->next_ready;
+}
+
+/* Sends the answers made ready this round and serves what their connections hold next. */
+static void server_run_ready(struct server *srv)
+{
+	while (srv->ready) {
+		struct server_pending *p = srv->ready;
+		struct conn *c = p->c;
+
+		srv->ready = p->next_ready;
+		if (!srv->ready)
+			srv->ready_tail = &srv->ready;
+		if (c) {
+			c->pending = NULL;
+			conn_respond_as(c, p->keep_alive, p->http_minor, p->head_only, &p->reply);
+			if (p->upgrade)
+				c->close_after = true;
+			c->since_ms = server_now();
+		}
+		pending_free(p);
+		if (c && c->state == C_OPEN)
+			conn_serve(c);
+	}
+}
+
+static void *server_worker(void *arg)
+{
+	struct server *srv = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&srv->wmu);
+	for (;;) {
+		struct server_work *w;
+
+		while (!srv->wqueue && !srv->wstop)
+			pthread_cond_wait(&srv->wcv, &srv->wmu);
+		if (srv->wstop)
+			break;
+		w = srv->wqueue;
+		srv->wqueue = w->next;
+		if (!srv->wqueue)
+			srv->wqueue_tail = &srv->wqueue;
+		pthread_mutex_unlock(&srv->wmu);
+		w->run(w);
+		pthread_mutex_lock(&srv->wmu);
+		w->next = srv->wdone;
+		srv->wdone = w;
+		if (write(srv->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_err("server: worker wake-up: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&srv->wmu);
+	return NULL;
+}
+
+int server_work(struct server *srv, struct server_work *w)
+{
+	unsigned want = srv->opts.workers ? srv->opts.workers : 2;
+
+	if (want > SERVER_MAX_WORKERS)
+		want = SERVER_MAX_WORKERS;
+	if (srv->nworkers < want && !srv->wfailed) {
+		sigset_t all, old;
+
+		/* Signals stay with the loop's signalfd. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		while (srv->nworkers < want) {
+			int err = pthread_create(&srv->wthreads[srv->nworkers], NULL, server_worker,
+						 srv);
+
+			if (err) {
+				log_err("server: cannot start a worker thread: %s", strerror(err));
+				srv->wfailed = true;
+				break;
+			}
+			srv->nworkers++;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!srv->nworkers)
+		return -EAGAIN;
+	w->cancelled = false;
+	w->next = NULL;
+	pthread_mutex_lock(&srv->wmu);
+	*srv->wqueue_tail = w;
+	srv->wqueue_tail = &w->next;
+	pthread_cond_signal(&srv->wcv);
+	pthread_mutex_unlock(&srv->wmu);
+	return 0;
+}
+
+/* The eventfd fired: completes finished jobs in the order they were queued. */
+static void server_work_done(struct server *srv)
+{
+	struct server_work *w, *rev = NULL;
+	uint64_t n;
+
+	if (read(srv->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_err("server: worker eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&srv->wmu);
+	w = srv->wdone;
+	srv->wdone = NULL;
+	pthread_mutex_unlock(&srv->wmu);
+	while (w) {
+		struct server_work *next = w->next;
+
+		w->next = rev;
+		rev = w;
+		w = next;
+	}
+	while (rev) {
+		w = rev;
+		rev = w->next;
+		w->done(w);
+	}
+}
+
 void server_stop(struct server *srv)
 {
 	server_begin_drain(srv);
@@ -700,7 +985,13 @@ int server_run(struct server *srv)
 	while (!(srv->draining && (!srv->conns || server_now() >= srv->drain_deadline))) {
 		int64_t now = server_now();
 		int timeout = (int)(srv->next_sweep > now ? srv->next_sweep - now : 0);
-		int n = epoll_wait(srv->ep, evs, SERVER_MAX_EVENTS, timeout);
+		int n;
+
+		if (srv->defers || srv->ready)
+			timeout = 0; /* work queued for on_round: gather what is there, don't wait */
+		else if (srv->round_wants && timeout > 1)
+			timeout = 1;
+		n = epoll_wait(srv->ep, evs, SERVER_MAX_EVENTS, timeout);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -716,10 +1007,15 @@ int server_run(struct server *srv)
 					server_accept(srv);
 			} else if (p == &server_tag_signal) {
 				server_signal(srv);
+			} else if (p == &server_tag_work) {
+				server_work_done(srv);
 			} else {
 				conn_event(p, evs[i].events);
 			}
 		}
+		srv->defers = 0;
+		srv->round_wants = srv->opts.on_round && srv->opts.on_round(srv->opts.arg);
+		server_run_ready(srv);
 		now = server_now();
 		if (now >= srv->next_sweep) {
 			server_sweep(srv, now);

@@ -8,7 +8,16 @@
  * from server_opts.error and one log line.
  *
  * Keep-alive and pipelining: requests on one connection are handled in order, each by one
- * synchronous call of server_opts.handler; responses are sent in the same order.
+ * call of server_opts.handler; responses are sent in the same order.
+ *
+ * Deferred answers: a handler that cannot answer at once (a group commit at the end of the
+ * loop round, a password hash on a worker thread) takes its request with server_defer and
+ * answers later with server_pending_done. Meanwhile its connection parses no further request
+ * (pipelined ones wait in its input, so answers stay in request order), its timers stop and
+ * a drain waits for it; other connections are served as usual.
+ *
+ * Workers: server_work runs a job on a small pool of threads and its completion back on the
+ * loop's thread, so that slow pure computation (Argon2id) does not stall the loop.
  *
  * Signals (through a signalfd, so the loop stays single-threaded): SIGTERM and SIGINT stop
  * accepting, close idle connections, let in-flight requests finish (answering them with
@@ -40,6 +49,7 @@ struct server_reply {
 	struct netbuf body;
 	char extra[256];
 	bool close;               /* close the connection after this response */
+	void *priv;               /* the server's: ties the reply to its request */
 };
 
 /* peer: the TLS identity of the connection; remote: "IP:PORT" for logs. */
@@ -51,6 +61,10 @@ typedef void (*server_error_fn)(void *arg, int status, struct server_reply *repl
 typedef void (*server_hup_fn)(void *arg);
 /* Called after each timer sweep (every few ms to 250 ms). */
 typedef void (*server_tick_fn)(void *arg);
+/* Called once per loop round, after the round's events were handled: the place for work
+ * gathered during the round (group commit). Returns true when work is still queued: the
+ * next round then waits at most a millisecond for events. */
+typedef bool (*server_round_fn)(void *arg);
 
 struct server_opts {
 	const char *listen;          /* "127.0.0.1:8443", "[::1]:0", "0.0.0.0:443" */
@@ -66,6 +80,8 @@ struct server_opts {
 	server_error_fn error;
 	server_hup_fn on_hup;
 	server_tick_fn on_tick;
+	server_round_fn on_round;
+	unsigned workers;            /* threads of the worker pool (started on first use); 0: 2 */
 	void *arg;
 };
 
@@ -88,5 +104,39 @@ int server_run(struct server *srv);
 void server_stop(struct server *srv);
 int server_port(const struct server *srv);
 void server_get_stats(const struct server *srv, struct server_stats *out);
+
+/* ---- deferred answers (loop thread only) ------------------------------------------------ */
+
+struct server_pending;
+
+/* Called by a handler with the reply it was given: the request is answered later through
+ * server_pending_done. The handler returns at once; req and reply are not valid after it
+ * returns, so copy what the answer needs. NULL when the reply does not come from a
+ * connection of a running server (unit tests call handlers directly) or out of memory:
+ * answer in reply at once then. */
+struct server_pending *server_defer(struct server_reply *reply);
+/* Where the deferred answer is written (status 500 and an empty body until filled). */
+struct server_reply *server_pending_reply(struct server_pending *p);
+/* Whether the client is still connected (its answer would be read). */
+bool server_pending_alive(const struct server_pending *p);
+/* Sends the answer (dropped when the connection is gone) within the current loop round and
+ * frees p. Never call it from the handler that deferred. */
+void server_pending_done(struct server_pending *p);
+
+/* ---- worker threads --------------------------------------------------------------------- */
+
+/* A job for the worker pool; embed it in your own struct. run is called on a worker thread
+ * (touch nothing the loop owns: no store, no connection); done afterwards on the loop's
+ * thread. cancelled: the server is being freed and run may not have been called; done must
+ * still release what the job holds. */
+struct server_work {
+	void (*run)(struct server_work *w);
+	void (*done)(struct server_work *w);
+	bool cancelled;
+	struct server_work *next; /* the server's */
+};
+
+/* Queues w (loop thread). 0, or -errno when no worker could be started: do the job inline. */
+int server_work(struct server *srv, struct server_work *w);
 
 #endif

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kium-hub benchmarks, one run, loopback only (see the issue's goals):
 #   1. tap ingest over mutual TLS, keep-alive, batches of 100, durable commits, beside raw
-#      SQLite batched inserts of the same rows (hub_sqlite_raw);
+#      SQLite batched inserts of the same rows (hub_sqlite_raw); 8 readers uploading at once
+#      (HUB_BENCH_DEVS; the hub commits the batches of a loop round together), and 2 readers
+#      as a second figure; each with the median and p99 round trip of a batch;
 #   2. keep-alive GET req/s of /healthz beside nginx (started here on a loopback port from a
 #      generated configuration, one worker, same ECDSA P-256 certificate, X25519, AES128-GCM)
 #      serving a body of the same size;
@@ -17,16 +19,18 @@ RAW=$KIUM_BUILD/test/bench/hub_sqlite_raw
 SEED=$KIUM_BUILD/test/e2e/hub_seed
 HELPERS=$KIUM_BUILD/test/e2e
 SECS=${HUB_BENCH_SECONDS:-5}
-BATCHES=${HUB_BENCH_BATCHES:-1000}
-DEVS=2
+DEVS=${HUB_BENCH_DEVS:-8}
+BATCHES=${HUB_BENCH_BATCHES:-$((2000 / DEVS))}
 ulimit -n 8192 2>/dev/null
 
 hub_pki "$T/pki" || die "certificates"
 for i in $(seq $DEVS); do hub_leaf "$T/pki" ca B$i B$i || die "device certificate"; done
+for i in 1 2; do hub_leaf "$T/pki" ca C$i C$i || die "device certificate"; done
 "$SEED" "$T/hub.db" facility NWUK015 "벤치 센터" >/dev/null || die "seed"
 for i in $(seq $DEVS); do
 	hub_seed_device "$T/hub.db" B$i NWUK015 >/dev/null || die "seed"
 done
+for i in 1 2; do hub_seed_device "$T/hub.db" C$i NWUK015 >/dev/null || die "seed"; done
 TOKEN=$("$SEED" "$T/hub.db" token metrics) || die "seed token"
 HUB_MAX_CONNS=2000 HUB_IDLE_MS=600000 HUB_HEADER_MS=10000 HUB_BODY_MS=10000 \
 	HUB_LOG_LEVEL=warning hub_config "$T/hub.conf"
@@ -34,10 +38,14 @@ hub_start "$T/hub.conf"
 
 # 1. Ingest.
 r=$("$LOAD" taps "$PORT" "$T/pki/ca.crt" "$T/pki" $DEVS "$BATCHES" 100) || echo "hub_load taps failed" >&2
-hub_rate=${r##* }
+hub_rate=$(echo "$r" | awk '/^taps_per_s/ {print $2}')
+hub_lat=$(echo "$r" | awk '/^batch_ms/ {print $3 " / " $5}')
 r=$("$RAW" "$T/raw.db" $((DEVS * BATCHES * 100)) 100) || echo "hub_sqlite_raw failed" >&2
 raw_rate=${r##* }
-echo "bench: hub_ingest_taps_per_s ${hub_rate:-0} events/s"
+# The same number of taps from 2 readers (C1, C2).
+r2=$("$LOAD" taps "$PORT" "$T/pki/ca.crt" "$T/pki" 2 $((DEVS * BATCHES / 2)) 100 C) || echo "hub_load taps (2) failed" >&2
+echo "bench: hub_ingest_taps_per_s ${hub_rate:-0} events/s ($DEVS readers; batch round trip median / p99 ${hub_lat:-?} ms)"
+echo "bench: hub_ingest_2_readers_taps_per_s $(echo "$r2" | awk '/^taps_per_s/ {print $2}') events/s (batch round trip median / p99 $(echo "$r2" | awk '/^batch_ms/ {print $3 " / " $5}') ms)"
 echo "bench: sqlite_raw_taps_per_s ${raw_rate:-0} events/s"
 echo "bench: hub_ingest_ratio_vs_raw $(python3 -c "print(round(${hub_rate:-0} / max(${raw_rate:-1}, 1), 2))") x"
 

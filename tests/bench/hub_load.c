@@ -5,8 +5,10 @@
  * server it measures, so that the two figures compare the servers.
  *
  *   hub_load get PORT CA SECONDS CONNS PATH              -> "get_req_per_s N"
- *   hub_load taps PORT CA DIR DEVICES BATCHES BATCH      -> "taps_per_s N" (device certs
- *                                                           DIR/B<i>.{crt,key}, CN B<i>)
+ *   hub_load taps PORT CA DIR DEVICES BATCHES BATCH [P]  -> "batch_ms median M p99 P" and
+ *                                                           "taps_per_s N" (device certs
+ *                                                           DIR/<P><i>.{crt,key}, CN <P><i>,
+ *                                                           P is "B" unless given)
  *   hub_load handshakes PORT CA SECONDS full|resumed     -> "handshakes_per_s N"
  *   hub_load idle PORT CA DIR CONNS                      -> opens CONNS device connections
  *          (DIR/B1), one roster request each, prints "ready", holds them until stdin closes
@@ -170,7 +172,16 @@ struct job {
 	const char *path;
 	char device[32];
 	int batches, batch;
+	double *rtt;      /* taps: each batch's round trip in ms */
+	int nrtt;
 };
+
+static int load_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static void *get_thread(void *arg)
 {
@@ -228,7 +239,11 @@ static void *taps_thread(void *arg)
 				 "POST /api/v1/device/taps HTTP/1.1\r\nHost: localhost\r\n"
 				 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
 				 o, body);
+		double t0 = load_now();
 		int st = client_rt(cl, req, (size_t)n);
+
+		if (j->rtt)
+			j->rtt[j->nrtt++] = (load_now() - t0) * 1000;
 		if (st != 200) {
 			fprintf(stderr, "hub_load: taps answered %d\n", st);
 			atomic_fetch_add(&load_errors, 1);
@@ -350,24 +365,42 @@ int main(int argc, char **argv)
 		printf("get_req_per_s %d\n", r);
 		free(jobs);
 		r = 0;
-	} else if (strcmp(argv[1], "taps") == 0 && argc == 8) {
+	} else if (strcmp(argv[1], "taps") == 0 && (argc == 8 || argc == 9)) {
+		const char *prefix = argc == 9 ? argv[8] : "B";
 		int devs = atoi(argv[5]);
 		struct job *jobs = calloc((size_t)devs, sizeof(*jobs));
 		struct client_cfg *cfgs = calloc((size_t)devs, sizeof(*cfgs));
 
 		for (int i = 0; i < devs; i++) {
-			snprintf(cert, sizeof(cert), "%s/B%d.crt", argv[4], i + 1);
-			snprintf(key, sizeof(key), "%s/B%d.key", argv[4], i + 1);
+			snprintf(cert, sizeof(cert), "%s/%s%d.crt", argv[4], prefix, i + 1);
+			snprintf(key, sizeof(key), "%s/%s%d.key", argv[4], prefix, i + 1);
 			if (load_cfg(&cfgs[i], argv[3], cert, key) != 0) {
 				fprintf(stderr, "hub_load: cannot load %s\n", cert);
 				return 1;
 			}
 			jobs[i].cfg = &cfgs[i];
-			snprintf(jobs[i].device, sizeof(jobs[i].device), "B%d", i + 1);
+			snprintf(jobs[i].device, sizeof(jobs[i].device), "%s%d", prefix, i + 1);
 			jobs[i].batches = atoi(argv[6]);
 			jobs[i].batch = atoi(argv[7]);
+			jobs[i].rtt = calloc((size_t)jobs[i].batches + 1, sizeof(double));
 		}
 		r = load_threads(taps_thread, jobs, devs, 0);
+		{
+			double *all = calloc((size_t)devs * (size_t)atoi(argv[6]) + 1, sizeof(double));
+			int n = 0;
+
+			for (int i = 0; all && i < devs; i++)
+				for (int k = 0; k < jobs[i].nrtt; k++)
+					all[n++] = jobs[i].rtt[k];
+			if (n > 0) {
+				qsort(all, (size_t)n, sizeof(double), load_cmp_double);
+				printf("batch_ms median %.2f p99 %.2f\n", all[n / 2],
+				       all[(size_t)((n - 1) * 0.99)]);
+			}
+			for (int i = 0; i < devs; i++)
+				free(jobs[i].rtt);
+			free(all);
+		}
 		printf("taps_per_s %d\n", r);
 		r = 0;
 		free(jobs);
