@@ -34,6 +34,15 @@ static int qget(const char *query, const char *name, char *buf, size_t len, bool
 	return 1;
 }
 
+/* Copies src (already checked to fit) into dst of len bytes. */
+static void scopy(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int month_parse(const char *s, int64_t *first, int64_t *last)
 {
 	char d[32];
@@ -96,7 +105,7 @@ int api_stats_query_parse(const char *query, enum stats_what what, int64_t today
 	clock_day_format(today, today_s, sizeof(today_s));
 	snprintf(m, sizeof(m), "%.7s", today_s);
 	if (qget(query, "month", b, sizeof(b), &err) && strlen(b) < sizeof(m))
-		snprintf(m, sizeof(m), "%s", b);
+		scopy(m, sizeof(m), b);
 	else if (b[0] || err)
 		return *bad = "month", -EINVAL;
 	if (month_parse(m, &first, &last) < 0)
@@ -114,29 +123,29 @@ int api_stats_query_parse(const char *query, enum stats_what what, int64_t today
 	if (qget(query, "district", b, sizeof(b), &err)) {
 		if (!(d = org_district_by_code(b)) && !(d = org_district_by_name(b)))
 			return *bad = "district", -EINVAL;
-		snprintf(q->district, sizeof(q->district), "%s", d->code);
+		scopy(q->district, sizeof(q->district), d->code);
 	}
 	if (qget(query, "type", b, sizeof(b), &err)) {
 		if (!types_valid(b) || strlen(b) >= sizeof(q->types))
 			return *bad = "type", -EINVAL;
-		snprintf(q->types, sizeof(q->types), "%s", b);
+		scopy(q->types, sizeof(q->types), b);
 	}
 	if (qget(query, "facility", b, sizeof(b), &err)) {
 		if (strlen(b) >= sizeof(q->facility) || strspn(b, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 							       "0123456789") != strlen(b))
 			return *bad = "facility", -EINVAL;
-		snprintf(q->facility, sizeof(q->facility), "%s", b);
+		scopy(q->facility, sizeof(q->facility), b);
 	}
 	if (qget(query, "kind", b, sizeof(b), &err)) {
 		if (org_kind_parse(b, &k) < 0 || k == ORG_KIND_NONE)
 			return *bad = "kind", -EINVAL;
-		snprintf(q->kind, sizeof(q->kind), "%s", b);
+		scopy(q->kind, sizeof(q->kind), b);
 	}
 	if (qget(query, "care", b, sizeof(b), &err)) {
 		if (what != STATS_USERS || (strcmp(b, "regular") && strcmp(b, "temporary") &&
 					    strcmp(b, "sick")))
 			return *bad = "care", -EINVAL;
-		snprintf(q->care, sizeof(q->care), "%s", b);
+		scopy(q->care, sizeof(q->care), b);
 	}
 	if (qget(query, "operating", b, sizeof(b), &err)) {
 		if (strcmp(b, "true") && strcmp(b, "false"))

@@ -41,11 +41,20 @@ enum store_stmt_id {
 	SS_COUNT
 };
 
+struct store_stats_cache;
+
 struct store {
 	sqlite3 *db;
 	bool in_tx; /* a store_begin transaction is open */
 	sqlite3_stmt *stmt[SS_COUNT];
+	struct store_stats_cache *stats; /* store_stats.c: rollups pending in the open batch */
 };
+
+/* store_stats.c: write the facility-day rollups the open batch accumulated (store_commit
+ * calls it before COMMIT); forget them and what the batch saw (rollback); free (close). */
+int store_stats_flush(struct store *st);
+void store_stats_discard(struct store *st);
+void store_stats_cache_free(struct store *st);
 
 /* The schema version this program writes, and store_open that migrates only up to version
  * (tests: a database as an older release left it). */

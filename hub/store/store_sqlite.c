@@ -555,6 +555,7 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < SS_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	store_stats_cache_free(st);
 	if (st->db) {
 		store_tx_rollback(st);
 		sqlite3_close(st->db);

@@ -105,37 +105,136 @@ static int tap_child(struct store *st, const char *uid, int64_t at_ms, int64_t r
 	return at_tap || rc == SQLITE_DONE ? 0 : store_step_error(st, rc, "stats card");
 }
 
+/* What a batch's taps add to facility-day rows, kept in memory until store_commit writes
+ * it (one UPSERT per facility and day of the transaction instead of one per tap), and the
+ * child-days this handle knows to be in stats_child_day (a direct-mapped cache: a miss only
+ * costs an INSERT that finds the row; cleared when a transaction is rolled back, since the
+ * rows it inserted are gone). */
+#define PEND_MAX 32
+#define SEEN_SLOTS 4096
+
+struct pending {
+	char facility[STORE_FACILITY_CODE_MAX];
+	int64_t day;
+	int present, taps, arrivals, departures, unknown;
+};
+
+struct seen {
+	char facility[STORE_FACILITY_CODE_MAX];
+	char child[STORE_ID_MAX];
+	int64_t day;
+};
+
+struct store_stats_cache {
+	struct pending pend[PEND_MAX];
+	size_t npend;
+	struct seen seen[SEEN_SLOTS];
+};
+
+int store_stats_flush(struct store *st)
+{
+	struct store_stats_cache *c = st->stats;
+	int r = 0;
+
+	for (size_t i = 0; c && i < c->npend && r == 0; i++) {
+		struct pending *p = &c->pend[i];
+
+		r = day_add(st, p->facility, p->day, p->present, p->taps, p->arrivals,
+			    p->departures, p->unknown, NULL);
+	}
+	if (c)
+		c->npend = 0;
+	return r;
+}
+
+void store_stats_discard(struct store *st)
+{
+	if (st->stats)
+		memset(st->stats, 0, sizeof(*st->stats));
+}
+
+void store_stats_cache_free(struct store *st)
+{
+	free(st->stats);
+	st->stats = NULL;
+}
+
+static struct pending *pending_of(struct store *st, const char *facility, int64_t day)
+{
+	struct store_stats_cache *c = st->stats;
+
+	for (size_t i = c->npend; i-- > 0;)
+		if (c->pend[i].day == day && !strcmp(c->pend[i].facility, facility))
+			return &c->pend[i];
+	if (c->npend == PEND_MAX && store_stats_flush(st) < 0)
+		return NULL;
+	memset(&c->pend[c->npend], 0, sizeof(c->pend[0]));
+	snprintf(c->pend[c->npend].facility, sizeof(c->pend[0].facility), "%s", facility);
+	c->pend[c->npend].day = day;
+	return &c->pend[c->npend++];
+}
+
+static struct seen *seen_slot(struct store *st, const char *facility, int64_t day,
+			      const char *child)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)day;
+
+	for (const char *p = facility; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	for (const char *p = child; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return &st->stats->seen[h % SEEN_SLOTS];
+}
+
 int store_stats_tap(struct store *st, const char *facility, const struct tap *tap,
 		    int64_t time_ms, int64_t received_ms, enum store_time_flag flag)
 {
 	char uid[STORE_UID_HEX_MAX], child[STORE_ID_MAX];
 	int64_t day = clock_seoul_day(time_ms);
-	int present = 0, r;
+	struct pending *p;
+	struct seen *sn;
 	sqlite3_stmt *s;
+	int r;
 
+	if (!st->in_tx)
+		return -EINVAL; /* flushed by store_commit only */
+	if (!st->stats && !(st->stats = calloc(1, sizeof(*st->stats))))
+		return -ENOMEM;
 	tap_uid_format(tap->uid, tap->uid_len, uid, sizeof(uid));
 	if ((r = tap_child(st, uid, flag == STORE_TIME_UNCORRECTABLE ? received_ms : time_ms,
 			   received_ms, child, sizeof(child))) < 0)
 		return r;
-	if (child[0]) {
-		/* The child's first tap of the day makes it present; an existing row (an
-		 * earlier tap, or a staff correction, which then decides) changes nothing. */
-		s = store_stmt(st, SS_STATS_CHILD_TAP,
-			       "INSERT INTO stats_child_day (facility, day, child, status, present)"
-			       " VALUES (?, ?, ?, NULL, 1) ON CONFLICT DO NOTHING");
-		if (!s)
-			return -EIO;
-		sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, day);
-		sqlite3_bind_text(s, 3, child, -1, SQLITE_STATIC);
-		r = store_step_done(st, s, "stats child day");
-		sqlite3_reset(s);
-		if (r < 0)
-			return r;
-		present = sqlite3_changes(st->db) == 1;
+	if (!(p = pending_of(st, facility, day)))
+		return -EIO;
+	p->taps++;
+	p->arrivals += tap->result == TAP_RESULT_ARRIVAL;
+	p->departures += tap->result == TAP_RESULT_DEPARTURE;
+	if (!child[0]) {
+		p->unknown++;
+		return 0;
 	}
-	return day_add(st, facility, day, present, 1, tap->result == TAP_RESULT_ARRIVAL,
-		       tap->result == TAP_RESULT_DEPARTURE, !child[0], NULL);
+	sn = seen_slot(st, facility, day, child);
+	if (sn->day == day && !strcmp(sn->child, child) && !strcmp(sn->facility, facility))
+		return 0; /* the child-day row exists: a later tap changes nothing */
+	/* The child's first tap of the day makes it present; an existing row (an earlier
+	 * tap, or a staff correction, which then decides) changes nothing. */
+	s = store_stmt(st, SS_STATS_CHILD_TAP,
+		       "INSERT INTO stats_child_day (facility, day, child, status, present)"
+		       " VALUES (?, ?, ?, NULL, 1) ON CONFLICT DO NOTHING");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day);
+	sqlite3_bind_text(s, 3, child, -1, SQLITE_STATIC);
+	r = store_step_done(st, s, "stats child day");
+	sqlite3_reset(s);
+	if (r < 0)
+		return r;
+	p->present += sqlite3_changes(st->db) == 1;
+	snprintf(sn->facility, sizeof(sn->facility), "%s", facility);
+	snprintf(sn->child, sizeof(sn->child), "%s", child);
+	sn->day = day;
+	return 0;
 }
 
 int store_stats_correction(struct store *st, const struct store_correction *c)
@@ -294,8 +393,8 @@ int store_stats_days(struct store *st, const struct store_stats_scope *sc, int64
 
 	*out = NULL;
 	*n = 0;
-	if (!s)
-		return -EIO;
+	if (!s || (r = store_stats_flush(st)) < 0) /* a batch open on this handle */
+		return s ? r : -EIO;
 	scope_bind(s, sc);
 	sqlite3_bind_int64(s, 6, from_day);
 	sqlite3_bind_int64(s, 7, to_day);

@@ -19,7 +19,8 @@
 	" facility TEXT NOT NULL, day INTEGER NOT NULL, child TEXT NOT NULL,"                  \
 	" status TEXT, present INTEGER NOT NULL DEFAULT 0,"                                   \
 	" PRIMARY KEY (facility, day, child)) WITHOUT ROWID;"                                  \
-	"CREATE INDEX IF NOT EXISTS booking_events_booking ON booking_events(booking);"
+	"CREATE INDEX IF NOT EXISTS booking_events_booking ON booking_events(booking);"         \
+	"CREATE INDEX cards_uid_holder ON cards(uid, assigned_ms, removed_ms, child_id);"
 
 /* The statuses of a correction that count a child present. */
 #define STORE_STATS_PRESENT_STATUSES "('present','late','left_early','no_departure','unreserved')"

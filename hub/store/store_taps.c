@@ -33,16 +33,21 @@ int store_commit(struct store *st)
 
 	if (!st->in_tx)
 		return -EINVAL;
-	r = store_exec(st, "COMMIT", "commit batch");
+	r = store_stats_flush(st); /* the batch's statistics rollups (store_stats.h) */
+	if (r == 0)
+		r = store_exec(st, "COMMIT", "commit batch");
 	st->in_tx = false;
-	if (r < 0)
+	if (r < 0) {
 		store_tx_rollback(st);
+		store_stats_discard(st);
+	}
 	return r;
 }
 
 void store_rollback(struct store *st)
 {
 	store_tx_rollback(st);
+	store_stats_discard(st);
 	st->in_tx = false;
 }
 

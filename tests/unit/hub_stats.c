@@ -69,7 +69,7 @@ static int world(void)
 {
 	struct store_care c1 = { "NWUK015", "general", 10, 2, 0, "" };
 	struct store_care c3 = { "GNUK001", "general", 4, 0, 0, "" };
-	char id[8];
+	char id[16];
 	uint8_t uid[4];
 
 	clock_pin(at("2026-11-20", 12, 0), 1000, true);
@@ -423,7 +423,7 @@ TEST(rollups_equal_recomputation)
 			CHECK(store_correction_add(F.st, &c) == 0);
 		}
 		if (rand() % 8 == 0) {
-			char child[8];
+			char child[16];
 			int64_t id;
 
 			snprintf(child, sizeof(child), "C%d", 1 + rand() % 8);
