@@ -291,11 +291,15 @@ static int build_attendance(struct store *st, const struct stats_query *q,
 			    const size_t *fbucket, size_t nb, size_t nk, struct stats_table *t)
 {
 	struct store_stats_day *d = NULL;
-	size_t nd = 0;
+	size_t nd = 0, cap = 0;
 	int r, m0 = month_index(q->from_day);
 
-	if ((r = store_stats_days(st, sc, q->from_day, q->to_day, &d, &nd)) < 0)
-		return r;
+	(void)sc;
+	for (size_t i = 0; i < nf; i++)
+		if ((r = store_stats_days(st, f[i].code, q->from_day, q->to_day, &d, &nd, &cap)) < 0) {
+			free(d);
+			return r;
+		}
 	for (size_t i = 0; i < nd; i++) {
 		int fi = fac_find(f, nf, d[i].facility);
 		int64_t booked = d[i].booked[0] + d[i].booked[1] + d[i].booked[2];
@@ -364,11 +368,15 @@ static int build_users(struct store *st, const struct stats_query *q,
 {
 	struct store_stats_user *u = NULL;
 	struct utuple *tu = NULL;
-	size_t nu = 0, k = 0;
+	size_t nu = 0, cap = 0, k = 0;
 	int care = q->care[0] ? store_stats_kind_index(q->care) : -1, r;
 
-	if ((r = store_stats_users(st, sc, q->from_day, q->to_day, &u, &nu)) < 0)
-		return r;
+	(void)sc;
+	for (size_t i = 0; i < nf; i++)
+		if ((r = store_stats_users(st, f[i].code, q->from_day, q->to_day, &u, &nu, &cap)) < 0) {
+			free(u);
+			return r;
+		}
 	if (!(tu = calloc(nu * 4 + 1, sizeof(*tu)))) {
 		free(u);
 		return -ENOMEM;

@@ -38,6 +38,7 @@ enum store_stmt_id {
 	SS_STATS_CHILD_FIX,
 	SS_STATS_DAY_ADD,
 	SS_STATS_DAYS,
+	SS_STATS_USERS,
 	SS_COUNT
 };
 

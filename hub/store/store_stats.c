@@ -376,107 +376,81 @@ out:
 	return 0;
 }
 
-int store_stats_days(struct store *st, const struct store_stats_scope *sc, int64_t from_day,
-		     int64_t to_day, struct store_stats_day **out, size_t *n)
+int store_stats_days(struct store *st, const char *facility, int64_t from_day, int64_t to_day,
+		     struct store_stats_day **v, size_t *n, size_t *cap)
 {
 	sqlite3_stmt *s = store_stmt(st, SS_STATS_DAYS,
-				     "SELECT d.facility, d.day, d.present, d.taps, d.arrivals,"
-				     " d.departures, d.unknown, d.booked_regular,"
-				     " d.booked_temporary, d.booked_sick FROM facilities f"
-				     " LEFT JOIN facility_care c ON c.facility = f.code"
-				     " JOIN stats_day d ON d.facility = f.code AND d.day >= ?6"
-				     " AND d.day <= ?7 WHERE" SCOPE_WHERE
-				     " ORDER BY d.facility, d.day");
-	struct store_stats_day *v = NULL, *x;
-	size_t cap = 0, k = 0;
+				     "SELECT day, present, taps, arrivals, departures, unknown,"
+				     " booked_regular, booked_temporary, booked_sick FROM stats_day"
+				     " WHERE facility = ? AND day >= ? AND day <= ? ORDER BY day");
+	struct store_stats_day *x;
 	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
 	if (!s || (r = store_stats_flush(st)) < 0) /* a batch open on this handle */
 		return s ? r : -EIO;
-	scope_bind(s, sc);
-	sqlite3_bind_int64(s, 6, from_day);
-	sqlite3_bind_int64(s, 7, to_day);
+	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, from_day);
+	sqlite3_bind_int64(s, 3, to_day);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && (k >= STATS_LIST_CAP ||
-				 store_grow((void **)&v, &cap, sizeof(*v), 256) < 0)) {
+		if (*n == *cap && (*n >= STATS_LIST_CAP ||
+				   store_grow((void **)v, cap, sizeof(**v), 256) < 0)) {
 			r = -ENOMEM;
 			goto out;
 		}
-		x = &v[k++];
-		store_col_text(s, 0, x->facility, sizeof(x->facility));
-		x->day = sqlite3_column_int64(s, 1);
-		x->present = sqlite3_column_int64(s, 2);
-		x->taps = sqlite3_column_int64(s, 3);
-		x->arrivals = sqlite3_column_int64(s, 4);
-		x->departures = sqlite3_column_int64(s, 5);
-		x->unknown = sqlite3_column_int64(s, 6);
+		x = &(*v)[(*n)++];
+		snprintf(x->facility, sizeof(x->facility), "%s", facility);
+		x->day = sqlite3_column_int64(s, 0);
+		x->present = sqlite3_column_int64(s, 1);
+		x->taps = sqlite3_column_int64(s, 2);
+		x->arrivals = sqlite3_column_int64(s, 3);
+		x->departures = sqlite3_column_int64(s, 4);
+		x->unknown = sqlite3_column_int64(s, 5);
 		for (int i = 0; i < 3; i++)
-			x->booked[i] = sqlite3_column_int64(s, 7 + i);
+			x->booked[i] = sqlite3_column_int64(s, 6 + i);
 	}
 	if (rc != SQLITE_DONE)
 		r = store_step_error(st, rc, "stats days");
 out:
 	sqlite3_reset(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	return r;
 }
 
-int store_stats_users(struct store *st, const struct store_stats_scope *sc, int64_t from_day,
-		      int64_t to_day, struct store_stats_user **out, size_t *n)
+int store_stats_users(struct store *st, const char *facility, int64_t from_day, int64_t to_day,
+		      struct store_stats_user **v, size_t *n, size_t *cap)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"SELECT DISTINCT b.facility, b.kind, b.child FROM facilities f"
-		" LEFT JOIN facility_care c ON c.facility = f.code"
-		" JOIN bookings b ON b.facility = f.code AND b.end_day >= ?6 AND b.start_day <= ?7"
-		" WHERE" SCOPE_WHERE " AND (b.state = 'approved' OR (b.state = 'cancelled' AND"
+	sqlite3_stmt *s = store_stmt(st, SS_STATS_USERS,
+		"SELECT DISTINCT b.kind, b.child FROM bookings b WHERE b.facility = ?1"
+		" AND b.end_day >= ?2 AND b.start_day <= ?3"
+		" AND (b.state = 'approved' OR (b.state = 'cancelled' AND"
 		"  EXISTS (SELECT 1 FROM booking_events e WHERE e.booking = b.id"
 		"  AND e.from_state = 'approved' AND e.to_state = 'cancelled'"
-		"  AND (e.at_ms + 32400000) / 86400000 > max(b.start_day, ?6))))"
-		" UNION SELECT DISTINCT x.facility, 'attended', x.child FROM facilities f"
-		" LEFT JOIN facility_care c ON c.facility = f.code"
-		" JOIN stats_child_day x ON x.facility = f.code AND x.day >= ?6 AND x.day <= ?7"
-		"  AND x.present = 1 WHERE" SCOPE_WHERE
-		" ORDER BY 1, 2, 3");
-	struct store_stats_user *v = NULL, *x;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
+		"  AND (e.at_ms + 32400000) / 86400000 > max(b.start_day, ?2))))"
+		" UNION SELECT 'attended', x.child FROM stats_child_day x WHERE x.facility = ?1"
+		"  AND x.day >= ?2 AND x.day <= ?3 AND x.present = 1");
+	struct store_stats_user *x;
 	char kind[STORE_SHORT_MAX];
+	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	scope_bind(s, sc);
-	sqlite3_bind_int64(s, 6, from_day);
-	sqlite3_bind_int64(s, 7, to_day);
+	if (!s || (r = store_stats_flush(st)) < 0)
+		return s ? r : -EIO;
+	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, from_day);
+	sqlite3_bind_int64(s, 3, to_day);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && (k >= STATS_LIST_CAP ||
-				 store_grow((void **)&v, &cap, sizeof(*v), 256) < 0)) {
+		if (*n == *cap && (*n >= STATS_LIST_CAP ||
+				   store_grow((void **)v, cap, sizeof(**v), 256) < 0)) {
 			r = -ENOMEM;
 			goto out;
 		}
-		x = &v[k++];
-		store_col_text(s, 0, x->facility, sizeof(x->facility));
-		store_col_text(s, 1, kind, sizeof(kind));
+		x = &(*v)[(*n)++];
+		snprintf(x->facility, sizeof(x->facility), "%s", facility);
+		store_col_text(s, 0, kind, sizeof(kind));
 		x->kind = store_stats_kind_index(kind);
-		store_col_text(s, 2, x->child, sizeof(x->child));
+		store_col_text(s, 1, x->child, sizeof(x->child));
 	}
 	if (rc != SQLITE_DONE)
 		r = store_step_error(st, rc, "stats users");
 out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	sqlite3_reset(s);
+	return r;
 }

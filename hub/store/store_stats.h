@@ -77,21 +77,23 @@ struct store_stats_day {
 	int64_t present, taps, arrivals, departures, unknown;
 	int64_t booked[3];            /* regular, temporary, sick */
 };
-/* The stats_day rows of the facilities in scope with from_day <= day <= to_day, ordered by
- * facility then day. Caller frees. */
-int store_stats_days(struct store *st, const struct store_stats_scope *sc, int64_t from_day,
-		     int64_t to_day, struct store_stats_day **out, size_t *n);
+/* Appends one facility's stats_day rows with from_day <= day <= to_day, ordered by day, to
+ * *v (n rows held, cap allocated; grown as store_grow does). Callers loop over the
+ * facilities store_stats_facilities gave: one index seek each. Caller frees *v. */
+int store_stats_days(struct store *st, const char *facility, int64_t from_day, int64_t to_day,
+		     struct store_stats_day **v, size_t *n, size_t *cap);
 
-/* (facility, kind index, child) of bookings in scope that were approved on some day of
- * [from_day, to_day] (kind -1: a child present there, from stats_child_day), distinct,
- * ordered by facility, kind, child. Caller frees. */
+/* Appends one facility's (kind index, child) pairs, distinct: children with a booking
+ * approved on some day of [from_day, to_day] (a booking cancelled after approval counts
+ * when the cancellation came after the period began), and with kind -1 the children
+ * present (stats_child_day) in the period. Same array contract. */
 struct store_stats_user {
 	char facility[STORE_FACILITY_CODE_MAX];
 	int kind;                     /* 0 regular, 1 temporary, 2 sick, -1 attended */
 	char child[STORE_ID_MAX];
 };
-int store_stats_users(struct store *st, const struct store_stats_scope *sc, int64_t from_day,
-		      int64_t to_day, struct store_stats_user **out, size_t *n);
+int store_stats_users(struct store *st, const char *facility, int64_t from_day, int64_t to_day,
+		      struct store_stats_user **v, size_t *n, size_t *cap);
 
 /* 0 regular, 1 temporary, 2 sick, -1 otherwise. */
 int store_stats_kind_index(const char *kind);
