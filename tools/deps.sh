@@ -16,7 +16,11 @@ PKGS=(
 	libxlsxwriter-dev                            # statistics export
 	nginx-light                                  # reference server in `make bench`
 	tmux procps psmisc iproute2 openssl xxd python3
+	chromium libnss3-tools                       # web portal tests: headless browser, test CA trust
 )
+# Node.js drives the browser tests (playwright-core from npm); Debian's nodejs and npm only
+# when no node is installed already.
+command -v node >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -25,15 +29,21 @@ for p in "${PKGS[@]}"; do
 		missing+=("$p")
 	fi
 done
-if ((${#missing[@]} == 0)); then
-	exit 0
+if ((${#missing[@]} > 0)); then
+	echo "deps: installing ${missing[*]}" >&2
+	if [[ $(id -u) -ne 0 ]]; then
+		SUDO=sudo
+	else
+		SUDO=
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "deps: installing ${missing[*]}" >&2
-if [[ $(id -u) -ne 0 ]]; then
-	SUDO=sudo
-else
-	SUDO=
+
+# playwright-core, pinned by tests/web/package-lock.json, into tests/web/node_modules.
+web=$(cd "$(dirname "$0")/../tests/web" && pwd)
+if [[ ! -f $web/node_modules/playwright-core/package.json ]]; then
+	echo "deps: npm ci in tests/web (playwright-core)" >&2
+	(cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
