@@ -2,8 +2,9 @@
 # `make run`: kium end to end on this machine, on loopback.
 #
 # Initialises a hub data directory with demo data (a Kium center NWUK015 with a few generated
-# children and their cards), starts kium-hub, a PN532 emulator and a kium-reader with the
-# `sim` board profile, taps the demo cards, and shows what happened at every hop: the kiosk
+# children and their cards; bookings, portal accounts of every role and more facilities
+# through tests/web/seed_portal.py), starts kium-hub with the web portal, a PN532 emulator
+# and a kium-reader with the `sim` board profile, taps the demo cards, and shows what happened at every hop: the kiosk
 # line and the feedback, the reader's journal, the hub's attendance. Then it keeps running
 # so that more cards can be tapped by hand; Ctrl-C stops everything it started.
 #
@@ -69,6 +70,10 @@ for c in "${CHILDREN[@]}"; do
 done
 ctl device add "$DEVICE" --facility "$FACILITY" --out "$RUN/reader" >/dev/null
 TOKEN=$(ctl token create --role admin --label demo 2>/dev/null | tail -1)
+# The web portal from the source tree, and the first city officer (generated demo account).
+printf '\n[web]\nroot = %s\n' "$root/hub/web" >>"$RUN/hub/kium-hub.conf"
+CITY_PW=Seoulcity2026
+echo "$CITY_PW" | ctl account create-city-admin seoulcity --name "서울시 담당자" --password-stdin >/dev/null
 echo "facility $FACILITY, ${#CHILDREN[@]} children with cards, reader $DEVICE provisioned"
 
 "$BIN/kium-hub" --config "$RUN/hub/kium-hub.conf" >"$RUN/hub.log" 2>&1 &
@@ -76,6 +81,16 @@ PIDS+=($!)
 for _ in $(seq 100); do https -o /dev/null "$HUB/healthz" 2>/dev/null && break; sleep 0.1; done
 https -o /dev/null "$HUB/healthz" || { echo "kium-hub did not start:"; cat "$RUN/hub.log"; exit 1; }
 echo "kium-hub listening on $HUB (log: $RUN/hub.log)"
+# Demo portal data through the hub's API: bookings, accounts of every role, an application.
+python3 "$root/tests/web/seed_portal.py" --url "$HUB" --ca "$RUN/hub/ca.crt" --db "$RUN/hub/hub.db" \
+	--token "$TOKEN" --city seoulcity --city-password "$CITY_PW" --now "$(date +%s%3N)" \
+	>"$RUN/accounts.txt" || { echo "kium: the portal's demo data could not be made"; exit 1; }
+if https "$HUB/" | grep -q '<title>로그인 - 키움 포털</title>'; then
+	PORTAL_OK="the sign-in page is served"
+else
+	PORTAL_OK="NOT served: is [web] root right in $RUN/hub/kium-hub.conf?"
+fi
+echo "portal at $HUB/: $PORTAL_OK"
 
 say "2. the door: a PN532 emulator on a pty and kium-reader (board profile: sim)"
 "$BIN/pn532-emu" --link "$RUN/pn532" --control "$RUN/pn532.sock" --baud 115200 \
@@ -189,7 +204,9 @@ cat <<EOF
   Today's attendance:      $BIN/kiumctl --data $RUN/hub attendance --facility $FACILITY --date $(TZ=Asia/Seoul date +%F)
   Hub API (admin token):   curl --cacert $RUN/hub/ca.crt -H "Authorization: Bearer $TOKEN" \\
                              "$HUB/api/v1/facilities/$FACILITY/attendance?date=$(TZ=Asia/Seoul date +%F)"
-  Portal:                  $HUB/   (the web portal itself is a later issue; the API above is live)
+  Portal:                  $HUB/   ($PORTAL_OK; trust $RUN/hub/ca.crt in the browser,
+                           or accept its warning). Demo accounts (generated, password after the id):
+$(awk '$1 != "device" { printf "                             %-17s %-11s %s\n", $1, $2, $3 }' "$RUN/accounts.txt")
   Logs:                    $RUN/hub.log  $RUN/reader.log  $RUN/pn532.log
 Press Ctrl-C to stop everything.
 EOF
