@@ -53,6 +53,7 @@ static const char usage_text[] =
 	"  account unlock ID              clear a login lockout\n"
 	"  account list\n"
 	"  import facilities FILE [--dry-run] [--actor ID]   facilities from CSV, with a report\n"
+	"  stats rebuild                  recompute the statistics rollups from the taps\n"
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -403,5 +404,7 @@ int main(int argc, char **argv)
 		return ctl_account(data, argc - i, argv + i);
 	if (strcmp(cmd, "import") == 0)
 		return ctl_import(data, argc - i, argv + i);
+	if (strcmp(cmd, "stats") == 0)
+		return ctl_stats(data, argc - i, argv + i);
 	return ctl_usage("unknown command '%s'", cmd);
 }
