@@ -323,6 +323,16 @@ let staff;
 		eq(codes.slice().sort(), ['NWUK015', 'NWUK016']);
 		ok((await page.textContent('#fac-sub')).includes('전체 2건'), await page.textContent('#fac-sub'));
 	});
+	await check('the district officer approves the center\'s capacity change', async () => {
+		await page.click('#fac-table tr[data-code="NWUK015"] button');
+		const row = page.locator('#cap-table tbody tr').first();
+		await row.waitFor();
+		const t = await row.textContent();
+		ok(t.includes('5 → 8명') && t.includes('승인대기'), t);
+		await row.locator('button', { hasText: '승인' }).click();
+		await page.locator('#toast').filter({ hasText: '정원변경을 승인했습니다' }).waitFor();
+		await page.locator('#fac-table tr[data-code="NWUK015"]').filter({ hasText: '8명' }).waitFor();
+	});
 	await shot(page, 'district-facilities');
 	await check('the district officer approves a staff account (center role)', async () => {
 		await page.click('button[data-tab="accounts"]');

@@ -18,7 +18,8 @@ then creates, relative to --now (UTC ms; a pinned hub clock in tests, the real t
     one waits (the waitlist);
   - cards for C001, C002, C003, C005 (kept when the hub holds them already: the e2e test
     assigns them days earlier through hub_seed so that the history taps have their holder);
-  - accounts: the center's staff NWUK015001 (센터관리자), a second staff account NWUK016001
+  - accounts: the center's staff NWUK015001 (센터관리자), who proposes a capacity change
+    (정원변경 5 -> 8, for the district to approve), a second staff account NWUK016001
     without a role (the district officer grants it), parent mom01 linked to C001 with an
     application for tomorrow (to approve), district officer nwofficer (approved) and gnofficer
     (pending, for the city to approve);
@@ -179,6 +180,9 @@ def main():
     op.call("PUT", "/api/v1/accounts/NWUK015001/roles", {"roles": [{"role": "center", "type": "UK"}]})
     op.call("POST", f"/api/v1/facilities/{nw2}/accounts",
             {"name": "정담당", "password": PASSWORD["staff2"], "password_confirm": PASSWORD["staff2"]})
+    center = Hub(a.url, a.ca).login("NWUK015001", PASSWORD["center"])
+    center.call("POST", "/api/v1/facilities/NWUK015/capacity-requests",
+                {"capacity": 8, "reason": "프로그램실 확장(전용면적 26.4㎡ 추가)"})
     anon = Hub(a.url, a.ca)
     anon.call("POST", "/api/v1/signup/parent",
               {"id": "mom01", "password": PASSWORD["parent"], "password_confirm": PASSWORD["parent"],

@@ -37,8 +37,9 @@ async function showFacilities() {
 	const d = await api('GET', '/api/v1/facilities' + qs(q));
 	$('#fac-sub').textContent = `전체 ${d.total}건 (${d.page}페이지 / 전체 ${Math.max(d.pages, 1)}페이지)`;
 	clear($('#fac-list')).append(table(['코드', '시설명', '자치구', '유형', '정원', '운영', ''], d.items.map((f) => {
-		const cap = h('button', { class: 'small secondary', type: 'button' }, '정원변경');
-		cap.addEventListener('click', () => showCapacity(f).catch((e) => toast(e.message, true)));
+		const hasCap = f.capacity !== null && f.capacity !== undefined;
+		const cap = hasCap ? h('button', { class: 'small secondary', type: 'button' }, '정원변경') : null;
+		if (cap) cap.addEventListener('click', () => showCapacity(f).catch((e) => toast(e.message, true)));
 		return {
 			attrs: { dataset: { code: f.code } },
 			cells: [h('code', {}, f.code), f.name, f.district_name || f.district, f.type_name || f.type,
@@ -57,7 +58,8 @@ async function showFacilities() {
 	}
 }
 
-async function showCapacity(f) {
+async function showCapacity(row) {
+	const f = await api('GET', `/api/v1/facilities/${row.code}`);
 	const d = await api('GET', `/api/v1/facilities/${f.code}/capacity-requests`);
 	$('#cap-card').hidden = false;
 	$('#cap-sub').textContent = `${f.name} (${f.code})`;
@@ -80,7 +82,18 @@ async function showCapacity(f) {
 			cells.push(c.state === 'approved' ? '승인' : '반려', c.decision_reason || '');
 		}
 		return { attrs: { dataset: { request: String(c.id) } }, cells };
-	}), { empty: '정원변경 요청이 없습니다' }));
+	}), { id: 'cap-table', empty: '정원변경 요청이 없습니다' }));
+	if (!d.items.some((c) => c.state === 'pending')) {
+		// 정원변경 is agreed between district and center: either may propose it.
+		const to = h('input', { type: 'number', min: '0', id: 'cap-to', placeholder: '새 정원', 'aria-label': '새 정원' });
+		const why = h('input', { id: 'cap-reason', class: 'grow', placeholder: '사유 (예: 공간 확장)', 'aria-label': '사유' });
+		const go = h('button', { type: 'button', class: 'small' }, '정원변경 요청');
+		go.addEventListener('click', async () => {
+			const r = await act(go, () => api('POST', `/api/v1/facilities/${f.code}/capacity-requests`, { capacity: Number(to.value), reason: why.value.trim() }));
+			if (r) { toast('정원변경을 요청했습니다'); showCapacity(f); }
+		});
+		$('#cap-list').append(h('div', { class: 'row inline' }, `현재 정원 ${f.capacity}명 →`, to, why, go));
+	}
 	$('#cap-card').scrollIntoView({ block: 'nearest' });
 }
 

@@ -60,7 +60,10 @@ export async function act(button, fn) {
 
 // The top bar: brand, who is signed in, sign-out.
 export function topbar(session, title) {
-	const roleName = (session.roles || []).map((r) => r.name).filter(Boolean)[0] || '';
+	// One name per kind of role: "시관리자" for a city officer of all four facility types.
+	const roles = (session.roles || []).filter((r) => r.name);
+	let roleName = roles.length ? roles[0].name : '';
+	if (roles.filter((r) => r.role === roles[0].role).length > 1) roleName = roleName.split('_')[0];
 	const bar = h('header', { class: 'topbar' },
 		h('a', { class: 'brand', href: '/' }, h('img', { src: '/img/logo.svg', alt: '' }), '키움 포털'),
 		h('span', { class: 'title' }, title),
