@@ -400,6 +400,26 @@ TEST(outbox_rows_keyed_scrubbed_and_pruned)
 	}
 }
 
+TEST(booking_rows_render_after_enrichment)
+{
+	char text[NOTIFY_TEXT_MAX + 8];
+	json_t *v;
+
+	CHECK(setup() == 0);
+	/* As store_bookings.c writes them: ids only. */
+	v = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "booking", (json_int_t)7, "facility",
+		      "NWUK015", "child", "C001", "kind", "temporary", "offer_expires_ms",
+		      (json_int_t)(T15 + 24 * 3600000LL), "reason", "");
+	CHECK_EQ_INT(notify_enrich(st, v), 0);
+	CHECK_EQ_INT(notify_render(notify_template_find("booking_offered"), v, text, sizeof(text)),
+		     0);
+	json_decref(v);
+	CHECK(strstr(text, "김*수 아동의 일시돌봄 자리") != NULL);
+	CHECK(strstr(text, "11월 23일 15:00까지") != NULL);
+	CHECK(strstr(text, "노원 \"별빛\" 키움센터에") != NULL);
+	CHECK(strstr(text, "김민수") == NULL);
+}
+
 int main(void)
 {
 	RUN(templates_render_with_masked_names);
@@ -412,5 +432,6 @@ int main(void)
 	RUN(stale_and_unknown_taps_queue_nothing);
 	RUN(missing_departure_is_queued_once);
 	RUN(outbox_rows_keyed_scrubbed_and_pruned);
+	RUN(booking_rows_render_after_enrichment);
 	return harness_done();
 }
