@@ -286,7 +286,6 @@ static void fill_fac_keys(struct stats_table *t, enum stats_group g,
 /* ---- attendance ---- */
 
 static int build_attendance(struct store *st, const struct stats_query *q,
-			    const struct store_stats_scope *sc,
 			    const struct store_stats_facility *f, size_t nf,
 			    const size_t *fbucket, size_t nb, size_t nk, struct stats_table *t)
 {
@@ -294,7 +293,6 @@ static int build_attendance(struct store *st, const struct stats_query *q,
 	size_t nd = 0, cap = 0;
 	int r, m0 = month_index(q->from_day);
 
-	(void)sc;
 	for (size_t i = 0; i < nf; i++)
 		if ((r = store_stats_days(st, f[i].code, q->from_day, q->to_day, &d, &nd, &cap)) < 0) {
 			free(d);
@@ -362,8 +360,7 @@ static int ut_cmp(const void *a, const void *b)
 }
 
 static int build_users(struct store *st, const struct stats_query *q,
-		       const struct store_stats_scope *sc, const struct store_stats_facility *f,
-		       size_t nf, const size_t *fbucket, size_t nb, size_t nk,
+		       const struct store_stats_facility *f, size_t nf, const size_t *fbucket, size_t nb, size_t nk,
 		       struct stats_table *t)
 {
 	struct store_stats_user *u = NULL;
@@ -371,7 +368,6 @@ static int build_users(struct store *st, const struct stats_query *q,
 	size_t nu = 0, cap = 0, k = 0;
 	int care = q->care[0] ? store_stats_kind_index(q->care) : -1, r;
 
-	(void)sc;
 	for (size_t i = 0; i < nf; i++)
 		if ((r = store_stats_users(st, f[i].code, q->from_day, q->to_day, &u, &nu, &cap)) < 0) {
 			free(u);
@@ -482,9 +478,9 @@ int stats_build(struct store *st, const struct stats_query *q, struct stats_tabl
 	}
 	set_text(t, nb, 0, "합계");
 	if (q->what == STATS_ATTENDANCE)
-		r = build_attendance(st, q, &sc, f, nf, fbucket, nb, nk, t);
+		r = build_attendance(st, q, f, nf, fbucket, nb, nk, t);
 	else if (q->what == STATS_USERS)
-		r = build_users(st, q, &sc, f, nf, fbucket, nb, nk, t);
+		r = build_users(st, q, f, nf, fbucket, nb, nk, t);
 	else
 		build_facilities(f, nf, fbucket, nb, nk, t), r = 0;
 out:

@@ -7,6 +7,9 @@
 #ifndef KIUM_HUB_STORE_STATS_SQL_H
 #define KIUM_HUB_STORE_STATS_SQL_H
 
+/* The migration (store_sqlite.c) that creates the tables and computes them. */
+#define STORE_STATS_MIGRATION 9
+
 #define STORE_STATS_SCHEMA_SQL                                                                 \
 	"CREATE TABLE stats_day ("                                                             \
 	" facility TEXT NOT NULL, day INTEGER NOT NULL,"                                       \

@@ -10,7 +10,9 @@
 #include "hub/api/stats.h"
 #include "hub/domain/attendance.h"
 #include "hub/domain/stats.h"
+#include "hub/store/store_int.h"
 #include "hub/store/store_stats.h"
+#include "hub/store/store_stats_sql.h"
 #include "tests/harness.h"
 #include "tests/unit/hub_portal_fixture.h"
 
@@ -619,6 +621,52 @@ TEST(csv_and_xlsx_bytes)
 	stats_table_free(&t);
 }
 
+/* A store from before the statistics (schema 8) with taps already in it: the migration
+ * computes their rollups. */
+TEST(migration_computes_existing_taps)
+{
+	struct store_facility fc = { "NWUK015", "노원 센터", "NW", "UK", 0 };
+	struct stats_table t;
+	enum store_put_outcome o;
+	struct store *st = NULL;
+	struct tap tp = { 0 };
+	char dir[64] = "/tmp/kium-stats-mig-XXXXXX", path[96], cmd[128];
+	uint8_t uid[4];
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/hub.db", dir);
+	CHECK(store_open_at(path, STORE_STATS_MIGRATION - 1, &st) == 0);
+	CHECK(store_facility_add(st, &fc, 1) == 0);
+	CHECK(store_child_add(st, "C1", "아동", "NWUK015", 1) == 0);
+	CHECK(store_card_assign(st, uid, (uint8_t)uid_of(1, uid), "C1", 1) == 0);
+	CHECK(store_begin(st) == 0);
+	for (int i = 0; i < 3; i++) {
+		tp.seq = (uint64_t)i + 1;
+		tp.uid_len = (uint8_t)uid_of(i < 2 ? 1 : 70, tp.uid);
+		tp.wall_ms = at("2026-11-10", 13 + i, 0);
+		snprintf(tp.boot_id, sizeof(tp.boot_id), BOOT);
+		tp.clock_synced = true;
+		tp.result = i == 1 ? TAP_RESULT_DEPARTURE : TAP_RESULT_ARRIVAL;
+		CHECK(store_tap_put(st, "R1", "NWUK015", &tp, tp.wall_ms, tp.wall_ms,
+				    STORE_TIME_READER, 0, NULL, &o, NULL) == 0);
+	}
+	CHECK(store_commit(st) == 0);
+	store_close(st);
+	st = NULL;
+	CHECK(store_open(path, &st) == 0);
+	CHECK_EQ_INT(store_schema_version(st), store_schema_latest());
+	F.st = st; /* build() reads F.st */
+	CHECK(build(STATS_ATTENDANCE, STATS_BY_DAY, "2026-11-10", "2026-11-10", NULL, &t) == 0);
+	CHECK_EQ_INT(num(&t, "2026-11-10", "present"), 1);
+	CHECK_EQ_INT(num(&t, "2026-11-10", "taps"), 3);
+	CHECK_EQ_INT(num(&t, "2026-11-10", "unknown"), 1);
+	stats_table_free(&t);
+	F.st = NULL;
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	log_init("test", KLOG_WARNING);
@@ -629,5 +677,6 @@ int main(void)
 	RUN(query_parser);
 	RUN(scope_by_role);
 	RUN(csv_and_xlsx_bytes);
+	RUN(migration_computes_existing_taps);
 	return harness_done();
 }
