@@ -386,7 +386,7 @@ void api_handle(void *arg, const struct http_request *req, const struct tls_peer
 		if (path_known) {
 			api_reply_error(&call, 405, "method_not_allowed", NULL);
 			snprintf(reply->extra, sizeof(reply->extra), "Allow: %s\r\n", allow);
-		} else if (api->opts.web_root && web_path_is_portal(req->path)) {
+		} else if (web_cache_count(api->web) > 0 && web_path_is_portal(req->path)) {
 			web_serve(api->web, req, reply); /* the portal's pages */
 		} else {
 			api_reply_error(&call, 404, "not_found", NULL);

@@ -242,7 +242,7 @@ int web_cache_load(const char *root, struct web_cache **out)
 	if (!c)
 		return -ENOMEM;
 	if (!root || !realpath(root, c->root)) {
-		log_warn("web: portal files not found at %s: every page answers 404",
+		log_warn("web: portal files not found at %s: no portal pages (JSON 404s)",
 			 root ? root : "(none)");
 		*out = c;
 		return 0;

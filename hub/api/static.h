@@ -36,7 +36,8 @@
 struct web_cache;
 
 /* Loads every servable file under root. A missing or unreadable root gives an empty cache
- * (logged once: every page is then the 404). -ENOMEM. Caller frees with web_cache_free. */
+ * (logged once); the router then answers like an API-only hub (JSON 404s). -ENOMEM. Caller
+ * frees with web_cache_free. */
 int web_cache_load(const char *root, struct web_cache **out);
 void web_cache_free(struct web_cache *c);
 size_t web_cache_count(const struct web_cache *c);

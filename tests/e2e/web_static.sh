@@ -3,7 +3,7 @@
 # 304, HEAD, the security headers, clean paths (/ and /staff), the Korean 404 page, 405 for
 # other methods, JSON 404s kept under /api/, no way out of the web root (dot segments, encoded
 # dots, a symlink to a file outside, hidden files), the size cap, SIGHUP reloading the files,
-# and a missing root answering 404s without keeping the hub from starting.
+# and a missing root answering JSON 404s without keeping the hub from starting.
 # timeout: 60
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/hub_env.bash"
@@ -97,6 +97,7 @@ kill -TERM "$HUB_PID"
 wait "$HUB_PID" 2>/dev/null
 hub_config "$T/hub2.conf" "[web]" "root = $T/no-such-dir"
 hub_start "$T/hub2.conf"
-expect_eq "without portal files the hub serves 404 pages" "$(fetch /)" "404"
+expect_eq "without portal files the hub answers like an API-only hub (JSON 404)" \
+	"$(fetch /) $(json_get "$(cat "$T/b")" 'j["error"]["code"]')" "404 not_found"
 check "the missing root is logged" grep -q 'portal files not found' "$T/hub.log"
 check "--help documents [web] root" bash -c "'$BIN/kium-hub' --help | grep -q 'root'"
