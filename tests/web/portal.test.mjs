@@ -14,7 +14,7 @@ const TMP = process.env.KIUM_TMP;
 const [DEV_CERT, DEV_KEY, CA] = process.env.KIUM_DEVICE.split(',');
 const accounts = Object.fromEntries(readFileSync(process.env.KIUM_ACCOUNTS, 'utf8').trim().split('\n')
 	.map((l) => l.split(' ')).map(([role, id, pw]) => [role, { id, pw }]));
-const WAIT = 10000;
+const WAIT = 15000;
 let failed = 0;
 
 function pass(name) { console.log(`PASS: web_portal:${name}`); }
@@ -228,7 +228,7 @@ let staff;
 		const r = await postTaps([['04d5e6f7a8b9c0', -1]], seq);
 		eq(r.results.map((x) => x.status), ['stored'], 'batch: ');
 		const t0 = Date.now();
-		await page.locator('#door-in .tile[data-child="C002"]').waitFor({ timeout: 12000 });
+		await page.locator('#door-in .tile[data-child="C002"]').waitFor({ timeout: 20000 });
 		const t = await page.locator('#door-in .tile[data-child="C002"]').textContent();
 		ok(t.includes('이서연') && t.includes(`등원 ${hhmm(-1)}`) && t.includes('지각'), t);
 		eq(await page.textContent('#kpi-in b'), '2');
