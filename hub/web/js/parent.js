@@ -79,7 +79,7 @@ async function showHistory() {
 		return { label: d.date.slice(8), value: hh * 60 + mm };
 	});
 	if (pts.length > 1)
-		list.append(h('h3', {}, '등원 시각'), barChart(pts, { format: (v) => `${String(Math.floor(v / 60)).padStart(2, '0')}:${String(v % 60).padStart(2, '0')}`, min: Math.min(...pts.map((p) => p.value)) - 30 }));
+		list.append(h('h3', {}, '등원 시각'), barChart(pts, { height: 160, format: (v) => `${String(Math.floor(v / 60)).padStart(2, '0')}:${String(v % 60).padStart(2, '0')}`, min: Math.min(...pts.map((p) => p.value)) - 30 }));
 }
 
 async function showBookings() {
