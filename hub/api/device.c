@@ -344,7 +344,9 @@ void api_device_taps(struct api_call *call)
 	j->call = call;
 	if (taps_queued < DEVICE_QUEUE_MAX && (j->call = api_defer(call))) {
 		j->deferred = true;
-		if (server_work(api_server(call->api), &j->work) == 0) {
+		/* Decoded on a worker when one is free; not behind password hashes. */
+		if (server_work_idle(api_server(call->api)) &&
+		    server_work(api_server(call->api), &j->work) == 0) {
 			taps_decoding++;
 			return;
 		}

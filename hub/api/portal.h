@@ -41,7 +41,8 @@ void api_remote_ip(const struct api_call *call, char *out, size_t outlen);
 
 /* The per-address brake (portal_throttle.c): api_portal_throttled answers 429 and returns
  * true when the caller's address spent its budget in the current window;
- * api_portal_throttle_charge spends points (a failed login 1, an outbox request 2). */
+ * api_portal_throttle_charge spends points (a failed login 1, an outbox request 2; negative
+ * points refund, never below zero). */
 bool api_portal_throttled(struct api_call *call);
 void api_portal_throttle_charge(struct api_call *call, int points);
 /* Forgets every address (tests). */

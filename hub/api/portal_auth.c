@@ -4,6 +4,11 @@
  * its CSRF token, logout, the district officer's and the parent's sign-up, password reset
  * by one-time token and id lookup (both answer 202 whatever the input matched, and put
  * their message in the notification outbox in the same transaction as the token).
+ *
+ * Argon2id (about 50 ms a check or a hash) runs on the server's worker threads: the handler
+ * does the store work before it, defers its answer (api_defer) and hands a pw_job to
+ * server_work; the job's then() does the store work after it on the loop and answers. The
+ * loop serves devices and other requests meanwhile.
  */
 #include "hub/api/portal.h"
 
@@ -22,6 +27,8 @@
 #include <string.h>
 
 #define RESET_TTL_MS (30LL * 60 * 1000)
+#define PHONE_CODE_TTL_MS (5LL * 60 * 1000)
+#define PHONE_CODE_TRIES 5
 
 static json_t *roles_json(struct store *st, const char *account)
 {
@@ -58,42 +65,132 @@ static json_t *identity_json(struct api_call *call)
 	return o;
 }
 
-void api_portal_login(struct api_call *call)
+/* ---- Argon2id off the loop -------------------------------------------------------------- */
+
+struct pw_job;
+typedef void (*pw_then_fn)(struct pw_job *j);
+
+/* A password check and/or hash for one request. */
+struct pw_job {
+	struct server_work work;
+	struct api_call *call;          /* the deferred copy, or the live call (inline) */
+	bool deferred;
+	pw_then_fn then;                /* on the loop, after the work */
+	char *verify_pw;                /* checked against verify_hash (none: the dummy's work) */
+	char verify_hash[STORE_PWHASH_MAX];
+	bool have_hash;
+	char *hash_pw;                  /* hashed when there is no check or it passed */
+	bool verified;
+	int hash_err;
+	char hashed[STORE_PWHASH_MAX];
+	/* what then() needs */
+	bool known;
+	char account[STORE_ACCOUNT_ID_MAX];
+	struct store_account a;
+	bool district;
+	uint8_t code_hash[STORE_HASH_BYTES];
+};
+
+static void pw_secret_free(char *s)
 {
+	if (!s)
+		return;
+	sodium_memzero(s, strlen(s));
+	free(s);
+}
+
+/* NULL when out of memory. */
+static struct pw_job *pw_job_new(const char *verify_pw, const char *hash_pw)
+{
+	struct pw_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	if ((verify_pw && !(j->verify_pw = strdup(verify_pw))) ||
+	    (hash_pw && !(j->hash_pw = strdup(hash_pw)))) {
+		pw_secret_free(j->verify_pw);
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+static void pw_run(struct server_work *w)
+{
+	struct pw_job *j = (struct pw_job *)w;
+
+	if (j->verify_pw)
+		j->verified = password_verify(j->have_hash ? j->verify_hash : NULL, j->verify_pw);
+	if (j->hash_pw && (!j->verify_pw || j->verified))
+		j->hash_err = password_hash(j->hash_pw, j->hashed, sizeof(j->hashed));
+}
+
+static void pw_done(struct server_work *w)
+{
+	struct pw_job *j = (struct pw_job *)w;
+
+	if (w->cancelled)
+		api_reply_error(j->call, 503, "service_unavailable", NULL);
+	else
+		j->then(j);
+	if (j->deferred)
+		api_finish(j->call);
+	pw_secret_free(j->verify_pw);
+	pw_secret_free(j->hash_pw);
+	sodium_memzero(j, sizeof(*j));
+	free(j);
+}
+
+/* Runs j's work on a worker with call's answer deferred (inline when it cannot be); j->then
+ * answers. Takes j. */
+static void pw_start(struct pw_job *j, struct api_call *call, pw_then_fn then)
+{
+	struct api_call *d = api_defer(call);
+
+	j->work.run = pw_run;
+	j->work.done = pw_done;
+	j->then = then;
+	j->call = d ? d : call;
+	j->deferred = d != NULL;
+	if (d && server_work(api_server(call->api), &j->work) == 0)
+		return;
+	pw_run(&j->work);
+	pw_done(&j->work);
+}
+
+/* The account is read again: concurrent failed attempts may have locked it meanwhile. */
+static void login_then(struct pw_job *j)
+{
+	struct api_call *call = j->call;
 	struct store *st = api_store(call->api);
-	json_t *body = api_read_json(call), *out;
-	const char *id, *pw;
 	struct store_account a;
 	char sid[SESSION_ID_TEXT], csrf[SESSION_CSRF_TEXT];
 	int64_t now = clock_wall_ms();
-	bool bad = false, locked = false, known;
-	int err;
+	bool locked = false, known = false;
+	int err = 0;
+	json_t *out;
 
-	if (!body)
-		return;
-	id = api_field(call, body, "id", true, &bad);
-	pw = api_field(call, body, "password", true, &bad);
-	if (bad)
-		goto out;
-	api_audit_target(call, strlen(id) <= 32 ? id : "(long id)");
-	if (api_portal_throttled(call))
-		goto out;
-	err = store_account_get(st, id, &a);
-	if (err < 0 && err != -ENOENT) {
-		api_reply_error(call, 503, "store_unavailable", NULL);
-		goto out;
+	memset(&a, 0, sizeof(a));
+	if (j->known) {
+		err = store_account_get(st, j->account, &a);
+		if (err < 0 && err != -ENOENT) {
+			api_portal_throttle_charge(call, -1);
+			api_reply_error(call, 503, "store_unavailable", NULL);
+			goto out;
+		}
+		known = err == 0;
 	}
-	known = err == 0;
-	if (!password_verify(known ? a.pw_hash : NULL, pw) || !known || a.locked_ms) {
+	if (!j->verified || !known || a.locked_ms) {
+		/* The failure was charged to the address before the check. */
 		if (known && !a.locked_ms &&
 		    store_account_login_failed(st, a.id, SESSION_MAX_FAILURES, now, &locked) == 0 &&
 		    locked)
 			log_notice("portal: account %s locked after %d failed logins", a.id,
 				   SESSION_MAX_FAILURES);
-		api_portal_throttle_charge(call, 1);
 		api_reply_error(call, 401, "login_failed", NULL);
 		goto out;
 	}
+	api_portal_throttle_charge(call, -1);
 	if (strcmp(a.state, "approved") != 0) {
 		api_reply_error(call, 403, "account_not_approved", a.state);
 		goto out;
@@ -121,6 +218,51 @@ void api_portal_login(struct api_call *call)
 			 " Path=/; Max-Age=%lld\r\nCache-Control: no-store\r\n", sid,
 			 SESSION_ABSOLUTE_MS / 1000);
 	sodium_memzero(sid, sizeof(sid));
+out:
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+}
+
+void api_portal_login(struct api_call *call)
+{
+	struct store *st = api_store(call->api);
+	json_t *body = api_read_json(call);
+	const char *id, *pw;
+	struct store_account a;
+	struct pw_job *j;
+	bool bad = false;
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	if (!body)
+		return;
+	id = api_field(call, body, "id", true, &bad);
+	pw = api_field(call, body, "password", true, &bad);
+	if (bad)
+		goto out;
+	api_audit_target(call, strlen(id) <= 32 ? id : "(long id)");
+	if (api_portal_throttled(call))
+		goto out;
+	err = store_account_get(st, id, &a);
+	if (err < 0 && err != -ENOENT) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	j = pw_job_new(pw, NULL);
+	if (!j) {
+		api_reply_error(call, 503, "service_unavailable", NULL);
+		goto out;
+	}
+	if (err == 0) {
+		j->known = true;
+		j->have_hash = true;
+		snprintf(j->account, sizeof(j->account), "%s", a.id);
+		memcpy(j->verify_hash, a.pw_hash, sizeof(j->verify_hash));
+		j->verify_hash[sizeof(j->verify_hash) - 1] = '\0';
+	}
+	/* Charged now, refunded when the password is right: concurrent attempts from one
+	 * address cannot all pass the throttle before the first failure is counted. */
+	api_portal_throttle_charge(call, 1);
+	pw_start(j, call, login_then);
 out:
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	json_decref(body);
@@ -164,18 +306,42 @@ static bool password_fields_ok(struct api_call *call, const char *pw, const char
 	return true;
 }
 
+static void password_change_then(struct pw_job *j)
+{
+	struct api_call *call = j->call;
+	struct store *st = api_store(call->api);
+	int64_t now = clock_wall_ms();
+	bool locked = false;
+
+	if (!j->verified) {
+		/* Counts like a failed login (charged to the address before the check): a stolen
+		 * session cannot guess the password. */
+		store_account_login_failed(st, j->account, SESSION_MAX_FAILURES, now, &locked);
+		api_reply_error(call, 401, "login_failed", NULL);
+		return;
+	}
+	api_portal_throttle_charge(call, -1);
+	if (j->hash_err < 0 || store_account_set_password(st, j->account, j->hashed, now) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		return;
+	}
+	/* Every session of the account ended, this one too: log in again. */
+	api_reply_json(call, 200, json_pack("{s:s, s:b}", "account", j->account, "logged_out", 1));
+	snprintf(call->reply->extra, sizeof(call->reply->extra),
+		 "Set-Cookie: " SESSION_COOKIE "=; HttpOnly; Secure; SameSite=Strict; Path=/;"
+		 " Max-Age=0\r\n");
+}
+
 void api_portal_password_change(struct api_call *call)
 {
 	struct store *st = api_store(call->api);
 	json_t *body = api_read_json(call);
 	const char *cur, *pw, *confirm;
-	char hashed[STORE_PWHASH_MAX];
 	struct store_account a;
-	int64_t now = clock_wall_ms();
-	bool bad = false, locked = false;
+	struct pw_job *j;
+	bool bad = false;
 
 	memset(&a, 0, sizeof(a));
-	hashed[0] = '\0';
 	if (!body)
 		return;
 	if (!call->id.account[0]) {
@@ -193,25 +359,18 @@ void api_portal_password_change(struct api_call *call)
 		api_reply_error(call, 503, "store_unavailable", NULL);
 		goto out;
 	}
-	if (!password_verify(a.pw_hash, cur)) {
-		/* Counts like a failed login: a stolen session cannot guess the password. */
-		api_portal_throttle_charge(call, 1);
-		store_account_login_failed(st, a.id, SESSION_MAX_FAILURES, now, &locked);
-		api_reply_error(call, 401, "login_failed", NULL);
+	j = pw_job_new(cur, pw);
+	if (!j) {
+		api_reply_error(call, 503, "service_unavailable", NULL);
 		goto out;
 	}
-	if (password_hash(pw, hashed, sizeof(hashed)) < 0 ||
-	    store_account_set_password(st, a.id, hashed, now) < 0) {
-		api_reply_error(call, 503, "store_unavailable", NULL);
-		goto out;
-	}
-	/* Every session of the account ended, this one too: log in again. */
-	api_reply_json(call, 200, json_pack("{s:s, s:b}", "account", a.id, "logged_out", 1));
-	snprintf(call->reply->extra, sizeof(call->reply->extra),
-		 "Set-Cookie: " SESSION_COOKIE "=; HttpOnly; Secure; SameSite=Strict; Path=/;"
-		 " Max-Age=0\r\n");
+	j->have_hash = true;
+	memcpy(j->verify_hash, a.pw_hash, sizeof(j->verify_hash));
+	j->verify_hash[sizeof(j->verify_hash) - 1] = '\0';
+	snprintf(j->account, sizeof(j->account), "%s", a.id);
+	api_portal_throttle_charge(call, 1);
+	pw_start(j, call, password_change_then);
 out:
-	sodium_memzero(hashed, sizeof(hashed));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	json_decref(body);
 }
@@ -260,37 +419,74 @@ static bool signup_common(struct api_call *call, json_t *body, struct store_acco
 }
 
 /* Hashes pw into a and adds it; answers every outcome but success. */
-static bool signup_store(struct api_call *call, struct store_account *a, const char *pw)
+/* After the hash: adds the account, then what the kind of sign-up needs, and answers. */
+static void signup_then(struct pw_job *j)
 {
+	struct api_call *call = j->call;
 	struct store *st = api_store(call->api);
-	struct store_account other;
+	struct store_account *a = &j->a, other;
+	struct store_role role = { .role = "parent" };
 	int err;
 
-	if (store_account_get(st, a->id, &other) == 0) {
-		api_reply_error(call, 409, "id_taken", NULL);
-		return false;
-	}
-	if (password_hash(pw, a->pw_hash, sizeof(a->pw_hash)) < 0) {
+	if (j->hash_err < 0) {
 		api_reply_error(call, 503, "service_unavailable", NULL);
-		return false;
+		return;
 	}
+	memcpy(a->pw_hash, j->hashed, sizeof(a->pw_hash));
 	err = store_account_add(st, a, a->id, clock_wall_ms());
 	sodium_memzero(a->pw_hash, sizeof(a->pw_hash));
 	if (err == -EEXIST) {
 		api_reply_error(call, 409, store_account_get(st, a->id, &other) == 0 ? "id_taken"
 				: "phone_taken", NULL);
-		return false;
+		return;
 	}
 	if (err < 0) {
 		api_reply_error(call, err == -EINVAL ? 400 : 503,
 				err == -EINVAL ? "bad_request" : "store_unavailable", NULL);
-		return false;
+		return;
 	}
-	return true;
+	if (j->district) {
+		if (store_phone_code_check(st, a->phone, j->code_hash, PHONE_CODE_TRIES, true,
+					   clock_wall_ms()) < 0)
+			log_warn("portal: phone code of %s not marked used", a->id);
+		api_reply_json(call, 201, json_pack("{s:s, s:s, s:s}", "id", a->id, "state",
+						    "pending", "state_name",
+						    accounts_state_name("pending")));
+		return;
+	}
+	if (store_account_roles_set(st, a->id, &role, 1, a->id, clock_wall_ms()) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		return;
+	}
+	api_reply_json(call, 201, json_pack("{s:s, s:s}", "id", a->id, "state", "approved"));
 }
 
-#define PHONE_CODE_TTL_MS (5LL * 60 * 1000)
-#define PHONE_CODE_TRIES 5
+/* Refuses a taken id, then hashes pw on a worker and lets signup_then add the account and
+ * answer. code_hash: the district sign-up's phone code (NULL for a parent). */
+static void signup_store(struct api_call *call, struct store_account *a, const char *pw,
+			 const uint8_t *code_hash)
+{
+	struct store_account other;
+	struct pw_job *j;
+
+	if (store_account_get(api_store(call->api), a->id, &other) == 0) {
+		sodium_memzero(other.pw_hash, sizeof(other.pw_hash));
+		api_reply_error(call, 409, "id_taken", NULL);
+		return;
+	}
+	j = pw_job_new(NULL, pw);
+	if (!j) {
+		api_reply_error(call, 503, "service_unavailable", NULL);
+		return;
+	}
+	j->a = *a;
+	if (code_hash) {
+		j->district = true;
+		memcpy(j->code_hash, code_hash, sizeof(j->code_hash));
+	}
+	pw_start(j, call, signup_then);
+}
+
 
 static void phone_code_hash(const char *phone, const char *code, uint8_t hash[STORE_HASH_BYTES])
 {
@@ -389,13 +585,7 @@ void api_portal_signup_district(struct api_call *call)
 		api_reply_error(call, 503, "store_unavailable", NULL);
 		goto out;
 	}
-	if (!signup_store(call, &a, pw))
-		goto out;
-	if (store_phone_code_check(api_store(call->api), a.phone, hash, PHONE_CODE_TRIES, true,
-				   clock_wall_ms()) < 0)
-		log_warn("portal: phone code of %s not marked used", a.id);
-	api_reply_json(call, 201, json_pack("{s:s, s:s, s:s}", "id", a.id, "state", "pending",
-					    "state_name", accounts_state_name("pending")));
+	signup_store(call, &a, pw, hash);
 out:
 	json_decref(body);
 }
@@ -404,7 +594,6 @@ void api_portal_signup_parent(struct api_call *call)
 {
 	json_t *body = api_read_json(call);
 	struct store_account a = { 0 };
-	struct store_role role = { .role = "parent" };
 	const char *pw = NULL;
 
 	if (!body)
@@ -413,14 +602,7 @@ void api_portal_signup_parent(struct api_call *call)
 		goto out;
 	api_audit_target(call, a.id);
 	snprintf(a.state, sizeof(a.state), "approved");
-	if (!signup_store(call, &a, pw))
-		goto out;
-	if (store_account_roles_set(api_store(call->api), a.id, &role, 1, a.id,
-				    clock_wall_ms()) < 0) {
-		api_reply_error(call, 503, "store_unavailable", NULL);
-		goto out;
-	}
-	api_reply_json(call, 201, json_pack("{s:s, s:s}", "id", a.id, "state", "approved"));
+	signup_store(call, &a, pw, NULL);
 out:
 	json_decref(body);
 }
@@ -484,14 +666,27 @@ out:
 	json_decref(body);
 }
 
+static void reset_confirm_then(struct pw_job *j)
+{
+	struct api_call *call = j->call;
+
+	if (j->hash_err < 0 || store_account_set_password(api_store(call->api), j->account,
+							  j->hashed, clock_wall_ms()) < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		return;
+	}
+	api_reply_json(call, 200, json_pack("{s:s}", "account", j->account));
+}
+
 void api_portal_reset_confirm(struct api_call *call)
 {
 	struct store *st = api_store(call->api);
 	json_t *body = api_read_json(call);
 	const char *tok, *pw, *confirm;
-	char account[STORE_ACCOUNT_ID_MAX], hashed[STORE_PWHASH_MAX];
+	char account[STORE_ACCOUNT_ID_MAX];
 	uint8_t hash[STORE_HASH_BYTES];
 	int64_t now = clock_wall_ms();
+	struct pw_job *j;
 	bool bad = false;
 	int err;
 
@@ -520,14 +715,14 @@ void api_portal_reset_confirm(struct api_call *call)
 		goto out;
 	}
 	api_audit_target(call, account);
-	if (password_hash(pw, hashed, sizeof(hashed)) < 0 ||
-	    store_account_set_password(st, account, hashed, now) < 0) {
-		api_reply_error(call, 503, "store_unavailable", NULL);
+	j = pw_job_new(NULL, pw);
+	if (!j) {
+		api_reply_error(call, 503, "service_unavailable", NULL);
 		goto out;
 	}
-	api_reply_json(call, 200, json_pack("{s:s}", "account", account));
+	snprintf(j->account, sizeof(j->account), "%s", account);
+	pw_start(j, call, reset_confirm_then);
 out:
-	sodium_memzero(hashed, sizeof(hashed));
 	json_decref(body);
 }
 

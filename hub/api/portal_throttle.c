@@ -76,7 +76,12 @@ bool api_portal_throttled(struct api_call *call)
 void api_portal_throttle_charge(struct api_call *call, int points)
 {
 	char ip[48];
+	int i;
 
 	api_remote_ip(call, ip, sizeof(ip));
-	slots[slot_of(ip, clock_mono_ms())].points += points;
+	i = slot_of(ip, clock_mono_ms());
+	/* A refund (negative points, a login charged before its check) never makes credit. */
+	slots[i].points += points;
+	if (slots[i].points < 0)
+		slots[i].points = 0;
 }

@@ -39,6 +39,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -114,6 +116,7 @@ struct server {
 	pthread_cond_t wcv;
 	pthread_t wthreads[SERVER_MAX_WORKERS];
 	unsigned nworkers;
+	unsigned wbusy;                            /* running a job */
 	bool wstop;
 	bool wfailed;
 	struct server_work *wqueue, **wqueue_tail; /* waiting for a worker */
@@ -885,6 +888,10 @@ static void *server_worker(void *arg)
 	struct server *srv = arg;
 	uint64_t one = 1;
 
+	/* Below the loop: on a small machine a long job must not take the loop's CPU (Linux
+	 * gives each thread its own nice value). */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5) != 0)
+		log_debug("server: worker priority not lowered: %s", strerror(errno));
 	pthread_mutex_lock(&srv->wmu);
 	for (;;) {
 		struct server_work *w;
@@ -897,9 +904,11 @@ static void *server_worker(void *arg)
 		srv->wqueue = w->next;
 		if (!srv->wqueue)
 			srv->wqueue_tail = &srv->wqueue;
+		srv->wbusy++;
 		pthread_mutex_unlock(&srv->wmu);
 		w->run(w);
 		pthread_mutex_lock(&srv->wmu);
+		srv->wbusy--;
 		w->next = srv->wdone;
 		srv->wdone = w;
 		if (write(srv->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
@@ -944,6 +953,20 @@ int server_work(struct server *srv, struct server_work *w)
 	pthread_cond_signal(&srv->wcv);
 	pthread_mutex_unlock(&srv->wmu);
 	return 0;
+}
+
+bool server_work_idle(struct server *srv)
+{
+	bool idle;
+
+	if (!srv)
+		return false;
+	if (!srv->nworkers)
+		return !srv->wfailed;
+	pthread_mutex_lock(&srv->wmu);
+	idle = !srv->wqueue && srv->wbusy < srv->nworkers;
+	pthread_mutex_unlock(&srv->wmu);
+	return idle;
 }
 
 /* The eventfd fired: completes finished jobs in the order they were queued. */

@@ -138,5 +138,8 @@ struct server_work {
 
 /* Queues w (loop thread). 0, or -errno when no worker could be started: do the job inline. */
 int server_work(struct server *srv, struct server_work *w);
+/* Whether a worker would start a job at once (none busy with a long one, nothing queued):
+ * short jobs that must not wait behind long ones do their work inline otherwise. */
+bool server_work_idle(struct server *srv);
 
 #endif
