@@ -168,9 +168,12 @@ void api_reconcile_get(struct api_call *call)
 		return;
 	if ((r = day_query(call, "from", &from)) == 0) {
 		/* History: one summary per day. */
-		if (day_query(call, "to", &to) < 0 || to < from || to - from >= HISTORY_MAX_DAYS) {
-			if (!call->reply->status)
-				api_reply_error(call, 400, "bad_query", "to");
+		int rt = day_query(call, "to", &to);
+
+		if (rt == -EINVAL)
+			return; /* answered 400 */
+		if (rt < 0 || to < from || to - from >= HISTORY_MAX_DAYS) {
+			api_reply_error(call, 400, "bad_query", "to");
 			return;
 		}
 		a = json_array();
@@ -272,19 +275,23 @@ void api_child_attendance(struct api_call *call)
 	char (*fac)[STORE_FACILITY_CODE_MAX] = NULL;
 	int64_t *days = NULL, from, to, now = clock_wall_ms();
 	size_t nbk = 0, nd = 0;
+	int r;
 	json_t *a = NULL;
 
 	if (!api_scope_child(call, call->params[0], &ch))
 		return;
-	if (month_query(call, &from, &to) == 0)
-		; /* ?month=YYYY-MM: the whole month (issue 7, parents' history) */
-	else if (call->reply->status)
-		return;
-	else if (day_query(call, "from", &from) < 0 || day_query(call, "to", &to) < 0 ||
-		 to < from || to - from >= HISTORY_MAX_DAYS) {
-		if (!call->reply->status)
+	if ((r = month_query(call, &from, &to)) == -EINVAL)
+		return; /* answered 400 */
+	if (r < 0) {
+		/* No month: ?from=&to= (a bad day is answered 400 by day_query). */
+		int rf = day_query(call, "from", &from), rt = rf ? rf : day_query(call, "to", &to);
+
+		if (rf == -EINVAL || rt == -EINVAL)
+			return;
+		if (rf < 0 || rt < 0 || to < from || to - from >= HISTORY_MAX_DAYS) {
 			api_reply_error(call, 400, "bad_query", "from/to");
-		return;
+			return;
+		}
 	}
 	f.child = ch.id;
 	if (store_booking_list(st, &f, &bk, &nbk) < 0 ||

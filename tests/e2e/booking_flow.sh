@@ -113,5 +113,20 @@ expect_eq "the tapped child is among today's users" "$(json_get "$out" '[c["taps
 expect_eq "two children booked today" "$(json_get "$out" 'j["summary"]["booked"]')" "2"
 op POST /api/v1/facilities/NWUK015/reconciliation/corrections "{\"date\":\"$TODAY\",\"child\":\"K2\",\"status\":\"absent\",\"reason\":\"보호자 연락: 병결\"}" >/dev/null
 expect_eq "a correction with a reason" "$(st)" "201"
+# History ranges over the real server: a week of summaries, reversed or bad ranges are 400s
+# with a reason (not an empty 500), and a child's attendance by ?from&to as by ?month.
+WEEK=$(python3 -c 'import datetime,sys; print(datetime.date.fromisoformat(sys.argv[1]) - datetime.timedelta(days=6))' "$TODAY")
+out=$(op GET "/api/v1/facilities/NWUK015/reconciliation?from=$WEEK&to=$TODAY")
+expect_eq "a week of reconciliation summaries" "$(st) $(json_get "$out" 'len(j["days"]) if "days" in j else len(j[list(j)[-1]])')" "200 7"
+out=$(op GET "/api/v1/facilities/NWUK015/reconciliation?from=$TODAY&to=$WEEK")
+expect_eq "a reversed range is a 400 naming to" "$(st) $(json_get "$out" 'j["error"]["code"]')" "400 bad_query"
+out=$(op GET "/api/v1/facilities/NWUK015/reconciliation?from=2026-13-40&to=$TODAY")
+expect_eq "a bad day is a 400" "$(st) $(json_get "$out" 'j["error"]["code"]')" "400 bad_query"
+out=$(op GET "/api/v1/children/C1/attendance?from=$WEEK&to=$TODAY")
+expect_eq "a child's week by from/to lists the days it was booked or tapped" "$(st) $(json_get "$out" 'sorted(set(d["date"] for d in j["days"]))')" "200 ['$TODAY']"
+out=$(op GET "/api/v1/children/C1/attendance?from=$TODAY&to=$WEEK")
+expect_eq "a child's reversed range is a 400" "$(st) $(json_get "$out" 'j["error"]["code"]')" "400 bad_query"
+out=$(op GET "/api/v1/children/C1/attendance?month=${TODAY:0:7}")
+expect_eq "a child's month" "$(st)" "200"
 out=$(op GET "/api/v1/audit?action=POST%20/api/v1/facilities/%7Bcode%7D/reconciliation")
 expect_eq "the correction is in the audit log" "$(json_get "$out" 'len(j["entries"]) >= 1 if "entries" in j else len(j[list(j)[0]]) >= 1')" "True"
