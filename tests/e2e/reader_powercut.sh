@@ -4,7 +4,7 @@
 # under the sanitizers). After every restart: each tap that produced feedback is in the
 # journal exactly once with its UID, sequence numbers are strictly increasing with no reuse
 # and no gap, and the database passes PRAGMA integrity_check.
-# timeout: 90
+# timeout: 180
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/reader_lib.bash"
 
