@@ -10,6 +10,7 @@ PKGS=(
 	libsqlite3-dev sqlite3                       # journal and hub store
 	libmbedtls-dev                               # hub TLS and kiumctl's CA
 	libcurl4-openssl-dev curl                    # uplink, notifications, tests
+	libssl-dev                                   # uplink: OpenSSL initialised without its config
 	libhttp-parser-dev libjansson-dev libinih-dev
 	libsodium-dev                                # Argon2id, tokens
 	libfreetype-dev fonts-nanum libpng-dev       # framebuffer kiosk
