@@ -703,6 +703,15 @@ int journal_checkpoint(struct journal *j)
 	return ret;
 }
 
+void journal_sqlite_memory(int64_t *now, int64_t *peak)
+{
+	sqlite3_int64 cur = 0, hi = 0;
+
+	sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 0);
+	*now = cur;
+	*peak = hi;
+}
+
 int journal_dump(struct journal *j, FILE *out)
 {
 	struct tap t;

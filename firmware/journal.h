@@ -90,6 +90,10 @@ int journal_set_aside(struct journal *j, uint64_t seq, const char *reason);
  * no tap pays for a checkpoint). 0 or negative errno. */
 int journal_checkpoint(struct journal *j);
 
+/* SQLite's heap in this process, every connection together (journal, checkpointer, roster
+ * caches): bytes now and the high-water mark. For the memory figures of `make bench`. */
+void journal_sqlite_memory(int64_t *now, int64_t *peak);
+
 /* Every stored tap as one JSON line (common/tap.h codec), in sequence order. */
 int journal_dump(struct journal *j, FILE *out);
 

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,15 +224,16 @@ static int main_uplink_start(struct main_ctx *m, const char *facility)
 	return 0;
 }
 
-/* The offline badge follows the uplink: shown while the hub cannot be reached. */
+/* The offline badge follows the uplink: shown while the hub cannot be reached, with the
+ * journal's count of taps waiting (the uplink's own count is refreshed only when it sends,
+ * which it does not while it backs off). */
 static void main_uplink_idle(struct main_ctx *m, bool had_card)
 {
+	struct journal_usage u;
 	struct uplink_state st;
 	bool offline;
 
 	if (!m->uplink) { /* no hub configured: every tap waits */
-		struct journal_usage u;
-
 		journal_usage(m->journal, &u);
 		if (!m->shown_offline || (unsigned)u.pending != m->shown_waiting) {
 			m->shown_offline = true;
@@ -247,11 +249,14 @@ static void main_uplink_idle(struct main_ctx *m, bool had_card)
 		uplink_network_changed(m->uplink);
 	}
 	uplink_get_state(m->uplink, &st);
+	journal_usage(m->journal, &u);
 	offline = !st.online;
-	if (offline != m->shown_offline || (unsigned)st.pending != m->shown_waiting) {
+	if (!offline)
+		u.pending = 0; /* not shown: no redraw for each tap while the hub takes them */
+	if (offline != m->shown_offline || (unsigned)u.pending != m->shown_waiting) {
 		m->shown_offline = offline;
-		m->shown_waiting = (unsigned)st.pending;
-		kiosk_set_offline(m->kiosk, offline, (unsigned)st.pending);
+		m->shown_waiting = (unsigned)u.pending;
+		kiosk_set_offline(m->kiosk, offline, (unsigned)u.pending);
 	}
 }
 
@@ -268,6 +273,18 @@ static void main_idle(void *user, bool had_card)
 		if (m->roster_path && *m->roster_path)
 			roster_import_file(m->roster, m->roster_path);
 	}
+}
+
+/* Where the heap stands at exit, for `make bench` (tests/bench/reader.sh). */
+static void main_log_memory(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	int64_t sq_now, sq_peak;
+
+	journal_sqlite_memory(&sq_now, &sq_peak);
+	log_notice("memory: malloc %zu kB in use of %zu kB, SQLite %lld kB (peak %lld kB)",
+		   mi.uordblks / 1024, (mi.arena + mi.hblkhd) / 1024, (long long)(sq_now / 1024),
+		   (long long)(sq_peak / 1024));
 }
 
 static int main_int(const struct config *cfg, const char *s, const char *k, long min, long max,
@@ -472,6 +489,7 @@ int main(int argc, char **argv)
 	}
 	tapdesk_run(&desk, reader_ops_for(ro.connstring), &ro, &main_stop, main_idle, &m);
 	log_notice("stopping");
+	main_log_memory();
 	ret = 0;
 out:
 	uplink_stop(m.uplink);

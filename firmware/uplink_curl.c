@@ -3,20 +3,27 @@
  * TCP connection and the TLS session are reused between batches; mutual TLS with this
  * device's key and certificate; the hub's private CA as the only trust anchor (no system CA
  * store); timeouts on connect and on the whole transfer; answers capped in size.
+ *
+ * Memory: OpenSSL and libcurl are set up at the first request, not at open, so a reader that
+ * never reaches the point of sending does not pay for them; OpenSSL skips the system's
+ * openssl.cnf (this client's TLS settings are all in the easy handle). See
+ * tests/bench/reader.sh for where the reader's resident memory goes.
  */
 #include "firmware/uplink_transport.h"
 #include "common/log.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct uplink_curl {
-	CURL *easy;
+	CURL *easy; /* NULL until the first request */
 	struct curl_slist *headers;
-	char *base;
+	char *base, *ca, *cert, *key;
+	long connect_timeout_ms, timeout_ms;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -27,10 +34,15 @@ struct uplink_curl_sink {
 };
 
 static pthread_once_t uplink_curl_once = PTHREAD_ONCE_INIT;
+static int uplink_curl_global_rc;
 
 static void uplink_curl_global_init(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* First, so that libcurl's own OpenSSL init (which asks for the config file) finds
+	 * OpenSSL already initialised without it. */
+	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
+		log_warn("uplink: OpenSSL initialisation without its config file failed");
+	uplink_curl_global_rc = curl_global_init(CURL_GLOBAL_SSL) == CURLE_OK ? 0 : -ENOMEM;
 }
 
 static size_t uplink_curl_write(char *ptr, size_t size, size_t nmemb, void *user)
@@ -70,16 +82,19 @@ static void uplink_curl_close(void *priv)
 		curl_easy_cleanup(u->easy);
 	curl_slist_free_all(u->headers);
 	free(u->base);
+	free(u->ca);
+	free(u->cert);
+	free(u->key);
 	free(u);
 }
 
+/* Checks the configuration only: libcurl and OpenSSL wait for the first request. */
 static int uplink_curl_open(const struct uplink_transport_config *cfg, void **priv)
 {
 	struct uplink_curl *u = NULL;
 	size_t n;
 	int ret = -ENOMEM;
 
-	pthread_once(&uplink_curl_once, uplink_curl_global_init);
 	if (!cfg->url || strncmp(cfg->url, "https://", 8) != 0) {
 		log_err("uplink: [hub] url must be an https:// URL");
 		return -EINVAL;
@@ -89,20 +104,45 @@ static int uplink_curl_open(const struct uplink_transport_config *cfg, void **pr
 		return -EINVAL;
 	}
 	u = calloc(1, sizeof(*u));
-	if (!u)
+	if (!u || !(u->base = strdup(cfg->url)) || !(u->ca = strdup(cfg->ca)) ||
+	    !(u->cert = strdup(cfg->cert)) || !(u->key = strdup(cfg->key))) {
+		log_err("uplink: out of memory");
 		goto out;
-	u->base = strdup(cfg->url);
-	if (!u->base)
-		goto out;
+	}
 	n = strlen(u->base);
 	while (n > 0 && u->base[n - 1] == '/')
 		u->base[--n] = '\0';
+	u->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000L;
+	u->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 15000L;
+	*priv = u;
+	u = NULL;
+	ret = 0;
+out:
+	uplink_curl_close(u);
+	return ret;
+}
+
+/* The easy handle, made at the first request and kept. */
+static int uplink_curl_setup(struct uplink_curl *u)
+{
+	pthread_once(&uplink_curl_once, uplink_curl_global_init);
+	if (uplink_curl_global_rc < 0) {
+		log_err("uplink: libcurl cannot be initialised");
+		return uplink_curl_global_rc;
+	}
 	u->easy = curl_easy_init();
 	u->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	if (u->headers)
 		u->headers = curl_slist_append(u->headers, "Accept: application/json");
-	if (!u->easy || !u->headers)
-		goto out;
+	if (!u->easy || !u->headers) {
+		log_err("uplink: cannot set up libcurl");
+		if (u->easy)
+			curl_easy_cleanup(u->easy);
+		u->easy = NULL;
+		curl_slist_free_all(u->headers);
+		u->headers = NULL;
+		return -ENOMEM;
+	}
 	curl_easy_setopt(u->easy, CURLOPT_ERRORBUFFER, u->errbuf);
 	curl_easy_setopt(u->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(u->easy, CURLOPT_PROTOCOLS_STR, "https");
@@ -110,25 +150,19 @@ static int uplink_curl_open(const struct uplink_transport_config *cfg, void **pr
 	curl_easy_setopt(u->easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(u->easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	/* The hub's CA and nothing else: CAINFO replaces the bundle, CAPATH NULL drops the dir. */
-	curl_easy_setopt(u->easy, CURLOPT_CAINFO, cfg->ca);
+	curl_easy_setopt(u->easy, CURLOPT_CAINFO, u->ca);
 	curl_easy_setopt(u->easy, CURLOPT_CAPATH, NULL);
-	curl_easy_setopt(u->easy, CURLOPT_SSLCERT, cfg->cert);
-	curl_easy_setopt(u->easy, CURLOPT_SSLKEY, cfg->key);
-	curl_easy_setopt(u->easy, CURLOPT_CONNECTTIMEOUT_MS,
-			 cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000L);
-	curl_easy_setopt(u->easy, CURLOPT_TIMEOUT_MS, cfg->timeout_ms > 0 ? cfg->timeout_ms : 15000L);
+	curl_easy_setopt(u->easy, CURLOPT_SSLCERT, u->cert);
+	curl_easy_setopt(u->easy, CURLOPT_SSLKEY, u->key);
+	curl_easy_setopt(u->easy, CURLOPT_CONNECTTIMEOUT_MS, u->connect_timeout_ms);
+	curl_easy_setopt(u->easy, CURLOPT_TIMEOUT_MS, u->timeout_ms);
 	curl_easy_setopt(u->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, u->headers);
 	curl_easy_setopt(u->easy, CURLOPT_USERAGENT, "kium-reader/" KIUM_VERSION);
 	curl_easy_setopt(u->easy, CURLOPT_WRITEFUNCTION, uplink_curl_write);
-	*priv = u;
-	u = NULL;
-	ret = 0;
-out:
-	if (ret < 0)
-		log_err("uplink: cannot set up libcurl");
-	uplink_curl_close(u);
-	return ret;
+	/* One hub, one connection: no cache of several. */
+	curl_easy_setopt(u->easy, CURLOPT_MAXCONNECTS, 1L);
+	return 0;
 }
 
 static int uplink_curl_errno(CURLcode rc)
@@ -161,6 +195,10 @@ static int uplink_curl_request(void *priv, const char *method, const char *path,
 	int ret;
 
 	memset(reply, 0, sizeof(*reply));
+	if (!u->easy && (ret = uplink_curl_setup(u)) < 0) {
+		snprintf(reply->error, sizeof(reply->error), "libcurl cannot be set up");
+		return ret;
+	}
 	if (asprintf(&url, "%s%s", u->base, path) < 0)
 		return -ENOMEM;
 	u->errbuf[0] = '\0';
