@@ -4,19 +4,27 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define JOURNAL_SCHEMA 2
 /* The checkpointer thread folds the WAL back into the database after a quiet second, or at
- * once after this many commits (a WAL of a few MB): at a door the WAL stays small and is
- * rewritten in place, so a tap's commit appends to an already allocated file. */
-#define JOURNAL_CKPT_COMMITS 1000
+ * once after this many commits (taps and acknowledgements; about 1 to 3 MB of WAL), so that
+ * a checkpoint's own fsync rarely runs beside a tap's, and the WAL, restarted from its
+ * beginning after each checkpoint, stays within the room below. */
+#define JOURNAL_CKPT_COMMITS 200
 #define JOURNAL_CKPT_QUIET_MS 1000
+/* Room the WAL file is given at open, written once: a tap's commit then overwrites blocks the
+ * file already has, and its fdatasync need not also commit the file's growth to the file
+ * system's own journal (on ext4 that doubles the median and lengthens the tail). */
+#define JOURNAL_WAL_ROOM (4L << 20)
 
 enum {
 	ST_INSERT,
@@ -269,6 +277,43 @@ static void *journal_checkpointer(void *arg)
 	return NULL;
 }
 
+/* Gives the WAL file JOURNAL_WAL_ROOM bytes by writing zeros past its end. SQLite reads a WAL
+ * only up to its first frame that does not check out (a zero frame never does) and writes it
+ * from the start again after each checkpoint, as it does over the stale frames of any earlier
+ * round. Nothing SQLite wrote is touched. Best effort: a disk without the room only loses the
+ * speed-up. Called at open, before any tap and before the checkpointer runs. */
+static void journal_wal_room(struct journal *j)
+{
+	static const char zeros[65536];
+	char path[4096];
+	struct stat sb;
+	off_t off;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s-wal", j->path) >= sizeof(path))
+		return;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return; /* SQLite makes it at the first write */
+	if (fstat(fd, &sb) < 0 || sb.st_size >= JOURNAL_WAL_ROOM)
+		goto out;
+	for (off = sb.st_size; off < JOURNAL_WAL_ROOM;) {
+		size_t n = sizeof(zeros) - (size_t)(off % (off_t)sizeof(zeros));
+		ssize_t w = pwrite(fd, zeros, n, off);
+
+		if (w <= 0) {
+			log_info("journal %s: the WAL gets no room ahead (%s)", j->path,
+				 w < 0 ? strerror(errno) : "short write");
+			break;
+		}
+		off += w;
+	}
+	if (fdatasync(fd) < 0)
+		log_info("journal %s: the WAL's room is not synced: %s", j->path, strerror(errno));
+out:
+	close(fd);
+}
+
 static int journal_start_checkpointer(struct journal *j)
 {
 	pthread_condattr_t ca;
@@ -355,8 +400,10 @@ int journal_open(const struct journal_options *opt, struct journal **out)
 		}
 	}
 	ret = journal_load_state(j);
-	if (ret == 0 && !opt->read_only)
+	if (ret == 0 && !opt->read_only) {
+		journal_wal_room(j);
 		ret = journal_start_checkpointer(j);
+	}
 	if (ret < 0)
 		goto out;
 	*out = j;
@@ -497,6 +544,16 @@ static int journal_checkpoint_locked(struct journal *j)
 	return 0;
 }
 
+/* Tells the checkpointer about a commit. */
+static void journal_committed(struct journal *j)
+{
+	pthread_mutex_lock(&j->ckpt_mu);
+	j->ckpt_last_ms = journal_now_ms();
+	if (++j->ckpt_commits == 1 || j->ckpt_commits >= JOURNAL_CKPT_COMMITS)
+		pthread_cond_signal(&j->ckpt_cv);
+	pthread_mutex_unlock(&j->ckpt_mu);
+}
+
 int journal_append(struct journal *j, struct tap *tap, const char *uidhash, const char *child_id,
 		   int64_t day)
 {
@@ -563,11 +620,7 @@ int journal_append(struct journal *j, struct tap *tap, const char *uidhash, cons
 	j->last_seq = seq;
 	j->rows = j->rows + 1 - pruned;
 	j->since_checkpoint++;
-	pthread_mutex_lock(&j->ckpt_mu);
-	j->ckpt_last_ms = journal_now_ms();
-	if (++j->ckpt_commits == 1 || j->ckpt_commits >= JOURNAL_CKPT_COMMITS)
-		pthread_cond_signal(&j->ckpt_cv);
-	pthread_mutex_unlock(&j->ckpt_mu);
+	journal_committed(j);
 	goto out;
 rollback:
 	sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
@@ -647,8 +700,10 @@ int journal_ack(struct journal *j, uint64_t seq)
 	sqlite3_exec(j->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 	ret = journal_set_state(j, "acked_seq", seq);
 	sqlite3_exec(j->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
-	if (ret == 0)
+	if (ret == 0) {
 		j->acked_seq = seq;
+		journal_committed(j); /* its frame is in the WAL too */
+	}
 out:
 	pthread_mutex_unlock(&j->mu);
 	return ret;
