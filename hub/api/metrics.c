@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "hub/net/tls.h"
 #include "hub/store/store.h"
+#include "hub/store/store_notify.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -196,6 +197,21 @@ void api_metrics_get(struct api_call *call)
 			"kium_device_queue_depth_sum %lld\n",
 			seen, silent, (long long)qsum);
 		free(devs);
+	}
+	{
+		/* The notification outbox (hub/api/NOTIFY.md): a growing pending count means the
+		 * provider is down or slow; failed messages need a look. */
+		int64_t c[3];
+
+		if (store_outbox_counts(api_store(api), clock_wall_ms() - 86400000LL, c) == 0)
+			err |= netbuf_printf(b,
+				"# HELP kium_notify_outbox Notification outbox rows pending, and delivered"
+				" or failed in the last 24 hours.\n"
+				"# TYPE kium_notify_outbox gauge\n"
+				"kium_notify_outbox{state=\"pending\"} %lld\n"
+				"kium_notify_outbox{state=\"delivered\"} %lld\n"
+				"kium_notify_outbox{state=\"failed\"} %lld\n",
+				(long long)c[0], (long long)c[1], (long long)c[2]);
 	}
 	if (err) {
 		api_reply_error(call, 500, "internal_error", NULL);

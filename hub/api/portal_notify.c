@@ -210,7 +210,7 @@ void api_notifications_list(struct api_call *call)
 	if (bad)
 		return;
 	if (store_outbox_query(api_store(call->api), &f, &v, &n) < 0 ||
-	    store_outbox_counts(api_store(call->api), counts) < 0) {
+	    store_outbox_counts(api_store(call->api), clock_wall_ms() - 86400000LL, counts) < 0) {
 		store_outbox_rows_free(v, n);
 		api_reply_error(call, 503, "store_unavailable", NULL);
 		return;
@@ -230,7 +230,8 @@ void api_notifications_list(struct api_call *call)
 				       "last_error", v[i].last_error, "scrubbed", v[i].scrubbed));
 	}
 	store_outbox_rows_free(v, n);
-	/* The counts are city-wide: a district officer sees only its rows, not others'. */
+	/* The counts (pending; delivered and failed in the last 24 hours) are city-wide: a
+	 * district officer sees only its rows, not others'. */
 	api_reply_json(call, 200, json_pack("{s:o, s:o}", "notifications", arr, "counts",
 					    f.district ? json_null()
 						       : json_pack("{s:I, s:I, s:I}", "pending",

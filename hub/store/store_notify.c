@@ -277,22 +277,6 @@ int store_outbox_due(struct store *st, int64_t now_ms, size_t limit,
 	return r;
 }
 
-int store_outbox_next_due(struct store *st, int64_t *next_ms)
-{
-	sqlite3_stmt *s = store_prepare(st, "SELECT min(next_ms) FROM notification_outbox"
-					    " WHERE state = 'pending'");
-	int rc;
-
-	*next_ms = INT64_MAX;
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-		*next_ms = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_step_error(st, rc, "outbox next");
-}
-
 int store_outbox_mark(struct store *st, int64_t id, const char *state, int attempts,
 		      int64_t next_ms, int http_status, const char *error, const char *params,
 		      int64_t now_ms)
@@ -375,25 +359,27 @@ int store_outbox_query(struct store *st, const struct store_outbox_filter *f,
 	return r;
 }
 
-int store_outbox_counts(struct store *st, int64_t counts[3])
+int store_outbox_counts(struct store *st, int64_t since_ms, int64_t counts[3])
 {
-	static const char *const states[] = { "pending", "delivered", "failed" };
-	sqlite3_stmt *s = store_prepare(st, "SELECT state, count(*) FROM notification_outbox"
-					    " GROUP BY state");
+	/* Both halves use the partial indexes: pending rows, and rows done since since_ms. */
+	sqlite3_stmt *s = store_prepare(st, "SELECT (SELECT count(*) FROM notification_outbox"
+					    "  WHERE state = 'pending' AND next_ms > -1),"
+					    " (SELECT count(*) FROM notification_outbox WHERE"
+					    "  state <> 'pending' AND done_ms >= ?1 AND state = 'delivered'),"
+					    " (SELECT count(*) FROM notification_outbox WHERE"
+					    "  state <> 'pending' AND done_ms >= ?1 AND state = 'failed')");
 	int rc;
 
 	counts[0] = counts[1] = counts[2] = 0;
 	if (!s)
 		return -EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(s, 0);
-
+	sqlite3_bind_int64(s, 1, since_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
 		for (int i = 0; i < 3; i++)
-			if (t && !strcmp((const char *)t, states[i]))
-				counts[i] = sqlite3_column_int64(s, 1);
-	}
+			counts[i] = sqlite3_column_int64(s, i);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_step_error(st, rc, "outbox counts");
+	return rc == SQLITE_ROW ? 0 : store_step_error(st, rc, "outbox counts");
 }
 
 /* ---- preferences ---- */

@@ -76,8 +76,6 @@ struct store_outbox_row {
 /* Pending rows with next_ms <= now_ms, soonest first, at most limit. */
 int store_outbox_due(struct store *st, int64_t now_ms, size_t limit,
 		     struct store_outbox_row **out, size_t *n);
-/* The soonest next_ms of a pending row, or INT64_MAX when none. */
-int store_outbox_next_due(struct store *st, int64_t *next_ms);
 /* One try's outcome. state "pending" (retry at next_ms) or "delivered"/"failed" (done at
  * now_ms; params, when not NULL, replace the stored ones: the scrubbed copy). Only a pending
  * row changes (-ENOENT otherwise). */
@@ -96,8 +94,9 @@ struct store_outbox_filter {
 };
 int store_outbox_query(struct store *st, const struct store_outbox_filter *f,
 		       struct store_outbox_row **out, size_t *n);
-/* Counts per state (pending, delivered, failed). */
-int store_outbox_counts(struct store *st, int64_t counts[3]);
+/* Pending rows, and rows delivered and failed since since_ms (index range scans only, so
+ * that /metrics stays cheap however much the retention keeps). */
+int store_outbox_counts(struct store *st, int64_t since_ms, int64_t counts[3]);
 void store_outbox_rows_free(struct store_outbox_row *v, size_t n);
 
 /* ---- preferences ---- */

@@ -7,7 +7,7 @@
 # (latency ratio against a live provider) and the messages go out when it is back; SIGKILL
 # of the hub mid-delivery loses nothing and never gives an event a second key; the admin
 # listing shows states without parameters.
-# timeout: 90
+# timeout: 120
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/hub_env.bash"
 . "$(dirname "$0")/notify_lib.bash"
@@ -76,13 +76,14 @@ out=$(op GET /api/v1/notifications)
 expect_eq "officers see states without parameters" "$(st) $(json_get "$out" '(j["counts"]["delivered"] >= 4, all("params" not in n for n in j["notifications"]))')" "200 (True, True)"
 
 # ---- a dead provider does not slow taps; messages go out when it is back ----
-N=$(scale 10)
+N=$(scale 8)
 echo 2 >"$T/seq"
 lat() { # one upload's total time in us (one tap of C2, which aunt01 hears of)
-	local seq=$(($(cat "$T/seq") + 1))
+	local seq=$(($(cat "$T/seq") + 1)) now
 	echo "$seq" >"$T/seq"
-	dcurl R1 -H "$J" --data-binary "$(taps R1 "$seq:04b1b2b3:arrival")" -o /dev/null -w '%{time_total}\n' "$URL/api/v1/device/taps" |
-		python3 -c 'import sys; print(int(float(sys.stdin.read()) * 1000000))'
+	now=$(date +%s%3N)
+	dcurl R1 -H "$J" --data-binary "{\"device\":\"R1\",\"boot_id\":\"6f1c2a3e-0000-4000-8000-000000000001\",\"mono_ms\":200000,\"wall_ms\":$now,\"clock\":\"synced\",\"taps\":[{\"seq\":$seq,\"uid\":\"04b1b2b3\",\"wall_ms\":$((now - 500)),\"boot_id\":\"6f1c2a3e-0000-4000-8000-000000000001\",\"mono_ms\":$((100000 + seq)),\"clock\":\"synced\",\"dir\":\"in\",\"result\":\"arrival\"}]}" \
+		-o /dev/null -w '%{time_total}\n' "$URL/api/v1/device/taps" | awk '{printf "%d\n", $1 * 1000000}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 wait_for 10 rows_are 0 "state='pending'"
@@ -121,3 +122,13 @@ import sqlite3, sys
 keys = {r[0] for r in sqlite3.connect('$T/hub.db').execute('SELECT idem_key FROM notification_outbox')}
 print(all(l.strip() in keys for l in sys.stdin))")" "True"
 expect_eq "each tap of C2 gave aunt01 exactly one row" "$(sql "SELECT count(*) FROM notification_outbox WHERE recipient='aunt01'")" "$((seq - 2))"
+
+# ---- a provider refusing the message (400): failed at once, visible to officers ----
+recv_stop
+recv_start --script 400
+seq=$((seq + 1))
+upload R1 "$seq:04b1b2b3:departure" >/dev/null
+wait_for 10 rows_are 1 "state='failed'"
+out=$(op GET "/api/v1/notifications?state=failed")
+expect_eq "a 400 fails the message after one try, listed with its error" "$(st) $(json_get "$out" '[(n["template"], n["attempts"], n["last_status"], n["last_error"]) for n in j["notifications"]]')" "200 [('departure', 1, 400, 'scripted_400')]"
+expect_eq "/metrics counts the outbox" "$(hcurl -H "Authorization: Bearer $TOKEN" "$URL/metrics" | grep '^kium_notify_outbox{state="failed"}')" 'kium_notify_outbox{state="failed"} 1'
