@@ -207,7 +207,10 @@ out:
 	return out;
 }
 
-static void deliver(struct notify_worker *w, const struct store_outbox_row *m)
+/* Tries one message. Returns the wait (ms) before its next try when the provider as a whole
+ * is failing (no answer, 429, 502-504), 0 otherwise: the caller then pauses all sending for
+ * that long, so an outage costs one write per backoff period rather than one per message. */
+static int64_t deliver(struct notify_worker *w, const struct store_outbox_row *m)
 {
 	const struct notify_template *t = notify_template_find(m->template_code);
 	struct notify_answer ans;
@@ -219,33 +222,33 @@ static void deliver(struct notify_worker *w, const struct store_outbox_row *m)
 
 	if (!t) {
 		finish(w, m, NULL, "failed", m->attempts, 0, "unknown_template", now);
-		return;
+		return 0;
 	}
 	if (now - m->created_ms > w->o.max_age_ms) {
 		finish(w, m, t, "failed", m->attempts, 0, "expired", now);
-		return;
+		return 0;
 	}
 	if (!(body = build(w, m, t, &error))) {
 		if (!strcmp(error, "store") || !strcmp(error, "no_memory"))
-			return; /* try again at the next pass */
+			return 0; /* try again at the next pass */
 		finish(w, m, t, "failed", m->attempts, 0, error, now);
-		return;
+		return 0;
 	}
 	post(w, body, m->idem_key, &status);
 	sodium_memzero(body, strlen(body));
 	free(body);
 	if (atomic_load(&w->stop) && status == 0)
-		return; /* aborted by the stop: still pending, same key next time */
+		return 0; /* aborted by the stop: still pending, same key next time */
 	notify_answer_parse(status, w->retry_after[0] ? w->retry_after : NULL, w->answer,
 			    w->answer_len, &ans);
 	now = clock_wall_ms();
 	if (ans.verdict == NOTIFY_DELIVERED) {
 		finish(w, m, t, "delivered", attempts, (int)status, "", now);
-		return;
+		return 0;
 	}
 	if (ans.verdict == NOTIFY_FAILED || attempts >= w->o.max_attempts) {
 		finish(w, m, t, "failed", attempts, (int)status, ans.error, now);
-		return;
+		return 0;
 	}
 	wait = notify_backoff_ms(attempts, w->o.backoff_base_ms, w->o.backoff_cap_ms,
 				 randombytes_random());
@@ -257,6 +260,11 @@ static void deliver(struct notify_worker *w, const struct store_outbox_row *m)
 		atomic_fetch_add(&w->retried, 1);
 	log_info("notify: message %lld: %s, try %d again in %lld ms", (long long)m->id, ans.error,
 		 attempts + 1, (long long)wait);
+	/* Unreachable, rate-limited or overloaded: the provider as a whole, not this message
+	 * (a 500 may be about this message alone: the others go on). */
+	if (status == 0 || status == 429 || (status >= 502 && status <= 504))
+		return wait > 0 ? wait : 1;
+	return 0;
 }
 
 static void nap(struct notify_worker *w, long ms)
@@ -287,7 +295,7 @@ static int64_t mono_now(void)
 static void *run(void *arg)
 {
 	struct notify_worker *w = arg;
-	int64_t next_sweep = 0, next_prune = 0;
+	int64_t next_sweep = 0, next_prune = 0, paused_until = 0;
 
 	while (!atomic_load(&w->stop)) {
 		struct store_outbox_row *rows = NULL;
@@ -310,12 +318,24 @@ static void *run(void *arg)
 				    0 && gone)
 				log_info("notify: %zu done messages pruned", gone);
 		}
-		if (w->curl && store_outbox_due(w->st, clock_wall_ms(), BATCH, &rows, &n) == 0) {
-			for (size_t i = 0; i < n && !atomic_load(&w->stop); i++)
-				deliver(w, &rows[i]);
+		if (w->curl && mono >= paused_until &&
+		    store_outbox_due(w->st, clock_wall_ms(), BATCH, &rows, &n) == 0) {
+			for (size_t i = 0; i < n && !atomic_load(&w->stop); i++) {
+				int64_t wait = deliver(w, &rows[i]);
+
+				if (wait > 0) {
+					/* The provider is failing: the rest of the batch waits too. */
+					paused_until = mono_now() + wait;
+					break;
+				}
+			}
 			store_outbox_rows_free(rows, n);
 		}
-		if (n < BATCH)
+		mono = mono_now();
+		if (mono < paused_until)
+			nap(w, paused_until - mono < w->o.poll_ms ? (long)(paused_until - mono)
+								   : w->o.poll_ms);
+		else if (n < BATCH)
 			nap(w, w->o.poll_ms);
 	}
 	return NULL;

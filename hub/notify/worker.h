@@ -4,7 +4,8 @@
  * outbox rows). It takes due rows oldest first, renders them (hub/domain/notify.h), POSTs each
  * as JSON with libcurl to the provider with the row's idempotency key, and records the
  * outcome: 2xx delivered; 408/425/429/5xx or no answer retried with exponential backoff and
- * jitter up to max_attempts; any other status failed. Done rows lose their secret params and
+ * jitter up to max_attempts (a provider-wide failure pauses all sending for that wait);
+ * any other status failed. Done rows lose their secret params and
  * are pruned after the retention period. The same thread runs the missing-departure sweep.
  *
  * Crash safety: state lives only in SQLite. A crash between a provider's 2xx and the
