@@ -425,7 +425,8 @@ int store_stats_users(struct store *st, const char *facility, int64_t from_day, 
 		"  EXISTS (SELECT 1 FROM booking_events e WHERE e.booking = b.id"
 		"  AND e.from_state = 'approved' AND e.to_state = 'cancelled'"
 		"  AND (e.at_ms + 32400000) / 86400000 > max(b.start_day, ?2))))"
-		" UNION SELECT 'attended', x.child FROM stats_child_day x WHERE x.facility = ?1"
+		" UNION ALL SELECT DISTINCT 'attended', x.child FROM stats_child_day x"
+		"  WHERE x.facility = ?1"
 		"  AND x.day >= ?2 AND x.day <= ?3 AND x.present = 1");
 	struct store_stats_user *x;
 	char kind[STORE_SHORT_MAX];
