@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "hub/net/tls.h"
 #include "hub/store/store.h"
+#include "hub/store/store_group.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -357,6 +358,9 @@ static bool api_admit(struct api_call *call, const struct api_route *r,
 	return false;
 }
 
+static bool api_grouped(const struct api_route *r);
+static bool api_group_queue(struct api_call *call);
+
 void api_handle(void *arg, const struct http_request *req, const struct tls_peer *peer,
 		const char *remote, struct server_reply *reply)
 {
@@ -395,6 +399,8 @@ void api_handle(void *arg, const struct http_request *req, const struct tls_peer
 		call.route = r;
 		call.route_idx = idx;
 		if (api_admit(&call, r, peer)) {
+			if (api_grouped(r) && api_group_queue(&call))
+				return; /* handled in api_round's group commit */
 			r->fn(&call);
 			if (call.deferred)
 				return; /* api_finish completes it */
@@ -406,23 +412,44 @@ void api_handle(void *arg, const struct http_request *req, const struct tls_peer
 	log_debug("api: %s %s %d %s", req->method_name, req->path, reply->status, remote);
 }
 
-/* A call that outlives its handler, with the request's method and path. */
+/* A call that outlives its handler, with the request's method and path (and, for a call
+ * whose handler runs later, its query, headers and body). */
 struct api_deferred {
 	struct api_call call;
 	struct http_request req;
 	struct server_pending *pending;
+	struct api_deferred *next;   /* the group queue */
 	char remote[64];
 	char method[16];
 	char path[];
 };
 
-struct api_call *api_defer(struct api_call *call)
+/* Copies s into the arena at *at. */
+static const char *api_arena_put(char **at, const char *s, size_t n)
 {
-	size_t plen = strlen(call->req->path);
-	struct api_deferred *d = calloc(1, sizeof(*d) + plen + 1);
-	struct server_pending *p;
+	char *p = *at;
 
-	if (!d || strlen(call->req->method_name) >= sizeof(d->method) ||
+	memcpy(p, s, n);
+	p[n] = '\0';
+	*at += n + 1;
+	return p;
+}
+
+static struct api_call *api_defer_copy(struct api_call *call, bool whole)
+{
+	const struct http_request *rq = call->req;
+	size_t plen = strlen(rq->path), extra = 0;
+	struct api_deferred *d;
+	struct server_pending *p;
+	char *at;
+
+	if (whole) {
+		extra = strlen(rq->query) + 1 + rq->body_len + 1;
+		for (size_t i = 0; i < rq->nheaders; i++)
+			extra += strlen(rq->headers[i].name) + strlen(rq->headers[i].value) + 2;
+	}
+	d = calloc(1, sizeof(*d) + plen + 1 + extra);
+	if (!d || strlen(rq->method_name) >= sizeof(d->method) ||
 	    !(p = server_defer(call->reply))) {
 		free(d);
 		return NULL;
@@ -430,12 +457,28 @@ struct api_call *api_defer(struct api_call *call)
 	d->pending = p;
 	d->call = *call;
 	memcpy(d->path, call->req->path, plen + 1);
+	if (whole) {
+		at = d->path + plen + 1;
+		d->req.query = api_arena_put(&at, rq->query, strlen(rq->query));
+		for (size_t i = 0; i < rq->nheaders; i++) {
+			d->req.headers[i].name = api_arena_put(&at, rq->headers[i].name,
+								strlen(rq->headers[i].name));
+			d->req.headers[i].value = api_arena_put(&at, rq->headers[i].value,
+								 strlen(rq->headers[i].value));
+		}
+		d->req.nheaders = rq->nheaders;
+		d->req.body = api_arena_put(&at, rq->body ? rq->body : "", rq->body_len);
+		d->req.body_len = rq->body_len;
+	}
 	snprintf(d->method, sizeof(d->method), "%s", call->req->method_name);
 	snprintf(d->remote, sizeof(d->remote), "%s", call->remote ? call->remote : "");
 	d->req.method = call->req->method;
 	d->req.method_name = d->method;
 	d->req.path = d->path;
-	d->req.query = "";
+	if (!whole) {
+		d->req.query = "";
+		d->req.body = "";
+	}
 	d->req.keep_alive = call->req->keep_alive;
 	d->req.http_major = call->req->http_major;
 	d->req.http_minor = call->req->http_minor;
@@ -449,23 +492,132 @@ struct api_call *api_defer(struct api_call *call)
 	return &d->call;
 }
 
-void api_finish(struct api_call *deferred)
+struct api_call *api_defer(struct api_call *call)
 {
-	struct api_deferred *d = (struct api_deferred *)deferred;
-	struct api_call *call = &d->call;
+	return api_defer_copy(call, false);
+}
 
+/* The router's after-work of a deferred call: audit row and metrics. */
+static void api_after(struct api_call *call)
+{
 	if (call->route)
 		api_portal_after(call, call->route);
 	api_metrics_count(call->api->metrics, call->route_idx, call->reply->status);
+}
+
+/* Sends the answer of a deferred call and frees it. */
+static void api_send(struct api_call *call)
+{
+	struct api_deferred *d = (struct api_deferred *)call;
+
 	log_debug("api: %s %s %d %s (deferred)", d->method, d->path, call->reply->status,
 		  d->remote);
 	server_pending_done(d->pending);
 	free(d);
 }
 
+void api_finish(struct api_call *deferred)
+{
+	api_after(deferred);
+	api_send(deferred);
+}
+
+/* ---- group commit of booking decisions ---------------------------------------------------
+ * The rush of issue 6: each decision is a small write transaction plus an audit row, and
+ * the durable commit (fsync) is what costs. Calls of these routes are queued whole and run
+ * at the end of the loop round inside one transaction (store_group.h: each store function's
+ * own transaction becomes a savepoint, so a refusal or failure undoes only its request),
+ * with their audit rows; one commit, then every answer. Capacity stays exact: the calls run
+ * one after another on the loop, each seeing what the previous ones wrote. */
+
+#define API_GROUP_MAX 128
+
+static struct api_deferred *api_group_head, **api_group_tail = &api_group_head;
+
+static bool api_grouped(const struct api_route *r)
+{
+	return r->fn == api_bookings_create || r->fn == api_booking_decision ||
+	       r->fn == api_booking_cancel || r->fn == api_booking_accept;
+}
+
+static bool api_group_queue(struct api_call *call)
+{
+	struct api_call *d = api_defer_copy(call, true);
+
+	if (!d)
+		return false;
+	((struct api_deferred *)d)->next = NULL;
+	*api_group_tail = (struct api_deferred *)d;
+	api_group_tail = &((struct api_deferred *)d)->next;
+	return true;
+}
+
+static void api_group_fail(struct api_call *call)
+{
+	netbuf_clear(&call->reply->body);
+	call->reply->extra[0] = '\0';
+	api_reply_error(call, 503, "store_unavailable", NULL);
+	snprintf(call->reply->extra, sizeof(call->reply->extra), "Retry-After: 1\r\n");
+}
+
+static void api_group_flush(struct api *api)
+{
+	struct api_deferred *batch[API_GROUP_MAX];
+
+	while (api_group_head) {
+		size_t n = 0, ran = 0;
+		bool lost = false, grouped;
+		int err;
+
+		while (api_group_head && n < API_GROUP_MAX) {
+			batch[n++] = api_group_head;
+			api_group_head = api_group_head->next;
+		}
+		if (!api_group_head)
+			api_group_tail = &api_group_head;
+		/* Without a group (begin failed), each call runs in its own transactions. */
+		err = store_group_begin(api->opts.store);
+		grouped = err == 0;
+		for (size_t i = 0; i < n; i++) {
+			struct api_call *call = &batch[i]->call;
+
+			call->route->fn(call);
+			api_after(call);
+			ran++;
+			if (grouped && !store_group_alive(api->opts.store)) {
+				lost = true;
+				break;
+			}
+		}
+		err = 0;
+		if (grouped)
+			err = lost ? -EIO : store_group_commit(api->opts.store);
+		if (lost)
+			store_group_rollback(api->opts.store);
+		if (err < 0)
+			log_warn("api: group of %zu portal writes not committed: %s", ran,
+				 strerror(-err));
+		for (size_t i = 0; i < n; i++) {
+			struct api_call *call = &batch[i]->call;
+
+			if (i >= ran) {
+				/* After a lost transaction: alone, each in its own. */
+				call->route->fn(call);
+				api_after(call);
+			} else if (err < 0 && call->reply->status < 400) {
+				api_group_fail(call);
+			}
+			api_send(call);
+		}
+	}
+}
+
 bool api_round(void *arg)
 {
-	return api_device_flush(arg);
+	bool more = api_device_flush(arg);
+
+	api_group_flush(arg);
+	return more;
 }
 
 void api_tick(void *arg)

@@ -50,7 +50,7 @@ int store_care_set(struct store *st, const struct store_care *c, const char *act
 
 int store_care_get(struct store *st, const char *facility, struct store_care *out)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT facility, kind, capacity, sick_capacity,"
+	sqlite3_stmt *s = store_cached(st, "SELECT facility, kind, capacity, sick_capacity,"
 					    " changed_ms, changed_by FROM facility_care"
 					    " WHERE facility = ?");
 	int rc, r = 0;
@@ -72,7 +72,7 @@ int store_care_get(struct store *st, const char *facility, struct store_care *ou
 	} else {
 		r = store_step_error(st, rc, "care get");
 	}
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return r;
 }
 
@@ -125,7 +125,7 @@ out:
 int store_terms_range(struct store *st, int64_t from_day, int64_t to_day,
 		      struct store_term **out, size_t *n)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT year, idx, name, start_day, end_day, open_min,"
+	sqlite3_stmt *s = store_cached(st, "SELECT year, idx, name, start_day, end_day, open_min,"
 					    " close_min, meal, snack FROM terms WHERE"
 					    " end_day >= ? AND start_day <= ? ORDER BY start_day");
 	struct store_term *v = NULL;
@@ -166,7 +166,7 @@ int store_terms_range(struct store *st, int64_t from_day, int64_t to_day,
 	if (rc != SQLITE_DONE)
 		r = store_step_error(st, rc, "terms range");
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (r < 0) {
 		free(v);
 		return r;
@@ -251,8 +251,11 @@ static int bk_collect(struct store *st, sqlite3_stmt *s, struct store_booking **
 static int bk_held(struct store *st, const char *facility, int64_t from, int64_t to,
 		   struct store_booking **out, size_t *n)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT id, kind, start_day, end_day, weekdays,"
-					    " start_min, end_min, child, state FROM bookings WHERE"
+	/* The index by state, not by end day: in a rush every booking of a facility meets the
+	 * day, and only the places held are wanted (migration 10). */
+	sqlite3_stmt *s = store_cached(st, "SELECT id, kind, start_day, end_day, weekdays,"
+					    " start_min, end_min, child, state FROM bookings"
+					    " INDEXED BY bookings_facility_state WHERE"
 					    " facility = ? AND state IN ('pending','approved',"
 					    "'offered') AND start_day <= ? AND end_day >= ?");
 	struct store_booking *v = NULL;
@@ -299,7 +302,7 @@ static int bk_held(struct store *st, const char *facility, int64_t from, int64_t
 	if (rc != SQLITE_DONE)
 		r = store_step_error(st, rc, "held bookings");
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (r < 0) {
 		free(v);
 		return r;
@@ -311,7 +314,7 @@ out:
 
 static int bk_count_waiting(struct store *st, const struct store_booking *b, size_t *n)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT count(*) FROM bookings WHERE facility = ? AND"
+	sqlite3_stmt *s = store_cached(st, "SELECT count(*) FROM bookings WHERE facility = ? AND"
 					    " state = 'waiting' AND kind = ? AND"
 					    " (kind = 'regular' OR start_day = ?)");
 	int rc;
@@ -323,14 +326,14 @@ static int bk_count_waiting(struct store *st, const struct store_booking *b, siz
 	sqlite3_bind_int64(s, 3, b->start_day);
 	rc = sqlite3_step(s);
 	*n = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc == SQLITE_ROW ? 0 : store_step_error(st, rc, "waiting count");
 }
 
 /* Whether the child already holds or waits for a booking meeting b's days and hours. */
 static int bk_child_overlap(struct store *st, const struct store_booking *b, bool *found)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT 1 FROM bookings WHERE child = ? AND"
+	sqlite3_stmt *s = store_cached(st, "SELECT 1 FROM bookings WHERE child = ? AND"
 					    " state IN ('pending','approved','offered','waiting') AND"
 					    " start_day <= ? AND end_day >= ? AND start_min < ? AND"
 					    " end_min > ? AND (weekdays & ?) != 0 LIMIT 1");
@@ -346,14 +349,14 @@ static int bk_child_overlap(struct store *st, const struct store_booking *b, boo
 	sqlite3_bind_int(s, 6, (int)b->weekdays);
 	rc = sqlite3_step(s);
 	*found = rc == SQLITE_ROW;
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_step_error(st, rc, "overlap");
 }
 
 static int bk_event(struct store *st, int64_t id, const char *from, const char *to,
 		    const char *actor, const char *reason, int64_t now_ms)
 {
-	sqlite3_stmt *s = store_prepare(st, "INSERT INTO booking_events (booking, from_state,"
+	sqlite3_stmt *s = store_cached(st, "INSERT INTO booking_events (booking, from_state,"
 					    " to_state, actor, reason, at_ms) VALUES (?,?,?,?,?,?)");
 	int r;
 
@@ -366,7 +369,7 @@ static int bk_event(struct store *st, int64_t id, const char *from, const char *
 	sqlite3_bind_text(s, 5, reason ? reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, now_ms);
 	r = store_step_done(st, s, "booking event");
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return r;
 }
 
@@ -405,7 +408,7 @@ static int bk_notify(struct store *st, const struct store_booking *b, const char
 static int bk_set_state(struct store *st, struct store_booking *b, const char *to,
 			const char *reason, const char *actor, int64_t expires_ms, int64_t now_ms)
 {
-	sqlite3_stmt *s = store_prepare(st, "UPDATE bookings SET state = ?, reason = ?,"
+	sqlite3_stmt *s = store_cached(st, "UPDATE bookings SET state = ?, reason = ?,"
 					    " offer_expires_ms = ?, changed_ms = ? WHERE id = ?");
 	int r;
 
@@ -420,7 +423,7 @@ static int bk_set_state(struct store *st, struct store_booking *b, const char *t
 	sqlite3_bind_int64(s, 4, now_ms);
 	sqlite3_bind_int64(s, 5, b->id);
 	r = store_step_done(st, s, "booking state");
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (r < 0)
 		return r;
 	r = bk_event(st, b->id, b->state, to, actor, reason, now_ms);
@@ -468,7 +471,7 @@ int store_booking_add(struct store *st, struct store_booking *b, bool approve_no
 	}
 	snprintf(b->state, sizeof(b->state), "%s",
 		 d == 1 ? "waiting" : approve_now ? "approved" : "pending");
-	s = store_prepare(st, "INSERT INTO bookings (facility, child, parent, kind, state,"
+	s = store_cached(st, "INSERT INTO bookings (facility, child, parent, kind, state,"
 			      " start_day, end_day, weekdays, start_min, end_min, offline,"
 			      " extends_id, docs, created_ms, changed_ms, created_by)"
 			      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -506,7 +509,7 @@ int store_booking_add(struct store *st, struct store_booking *b, bool approve_no
 		goto out;
 	r = store_tx_commit(st);
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	free(held);
 	if (r < 0)
 		store_tx_rollback(st);
@@ -515,7 +518,7 @@ out:
 
 int store_booking_get(struct store *st, int64_t id, struct store_booking *out)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT " BK_COLS " FROM bookings b WHERE b.id = ?");
+	sqlite3_stmt *s = store_cached(st, "SELECT " BK_COLS " FROM bookings b WHERE b.id = ?");
 	int rc, r = 0;
 
 	if (!s)
@@ -526,7 +529,7 @@ int store_booking_get(struct store *st, int64_t id, struct store_booking *out)
 		bk_row(s, out);
 	else
 		r = rc == SQLITE_DONE ? -ENOENT : store_step_error(st, rc, "booking get");
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return r;
 }
 
@@ -698,13 +701,13 @@ int store_booking_expire_offers(struct store *st, int64_t offer_ms, store_bookin
 	if (n)
 		*n = 0;
 	/* A read first: the common case (nothing due) costs no write transaction. */
-	q = store_prepare(st, "SELECT 1 FROM bookings WHERE state = 'offered' AND"
+	q = store_cached(st, "SELECT 1 FROM bookings WHERE state = 'offered' AND"
 			      " offer_expires_ms < ? LIMIT 1");
 	if (!q)
 		return -EIO;
 	sqlite3_bind_int64(q, 1, now_ms);
 	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
+	store_release(st, q);
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)

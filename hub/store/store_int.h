@@ -44,11 +44,18 @@ enum store_stmt_id {
 
 struct store_stats_cache;
 
+#define STORE_CACHED_MAX 32
+
 struct store {
 	sqlite3 *db;
 	bool in_tx; /* a store_begin transaction is open */
+	bool group; /* a store_group_begin transaction: store_tx_* are savepoints in it */
 	sqlite3_stmt *stmt[SS_COUNT];
 	struct store_stats_cache *stats; /* store_stats.c: rollups pending in the open batch */
+	struct {
+		const char *sql;                 /* the literal's address is the key */
+		sqlite3_stmt *s;
+	} cached[STORE_CACHED_MAX];              /* store_cached */
 };
 
 /* store_stats.c: write the facility-day rollups the open batch accumulated (store_commit
@@ -67,6 +74,13 @@ int store_open_at(const char *path, int version, struct store **out);
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, const char *sql);
 /* Prepares a one-off statement (caller finalizes). NULL after logging. */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);
+/* A statement compiled once per store and kept (hot paths: the booking rush compiled its
+ * SQL on every request). sql must be a string literal (its address is the key). Give it
+ * back with store_release (reset, bindings cleared), never sqlite3_finalize. Not for a
+ * statement that may be in use by a caller up the stack. Falls back to store_prepare's
+ * behaviour when the cache is full (store_release then finalizes). */
+sqlite3_stmt *store_cached(struct store *st, const char *sql);
+void store_release(struct store *st, sqlite3_stmt *s);
 /* Steps a statement that returns no rows: 0, -EEXIST (unique), -ENOENT (foreign key),
  * -EINVAL (other constraint), -EBUSY, -EIO; logs unexpected failures with what. */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
