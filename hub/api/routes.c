@@ -185,6 +185,7 @@ struct api {
 	struct api_metrics *metrics;
 	struct web_cache *web;  /* the portal's static files */
 	int64_t next_silent_check;
+	int64_t next_offer_check;
 	char **silent;        /* ids reported silent at the last check */
 	size_t nsilent;
 };
@@ -357,6 +358,8 @@ static bool api_admit(struct api_call *call, const struct api_route *r,
 		 peer && peer->cert_present ? "(client certificate presented)" : "(no certificate)");
 	return false;
 }
+
+#define API_OFFER_TICK_MS 1000
 
 static bool api_grouped(const struct api_route *r);
 static bool api_group_queue(struct api_call *call);
@@ -628,6 +631,18 @@ void api_tick(void *arg)
 	char **ids = NULL;
 	size_t n = 0;
 
+	/* Waitlist offers past their deadline expire and pass to the next in line on this
+	 * tick, not only when someone reads bookings (a read when none is due). */
+	if (now >= api->next_offer_check) {
+		size_t expired = 0;
+
+		api->next_offer_check = now + API_OFFER_TICK_MS;
+		if (store_booking_expire_offers(api->opts.store, API_BOOKING_OFFER_MS,
+						api_booking_fit, NULL, clock_wall_ms(), &expired) < 0)
+			log_warn("api: expiring waitlist offers failed");
+		else if (expired)
+			log_info("api: %zu waitlist offers expired and passed on", expired);
+	}
 	if (api->opts.silent_ms <= 0 || now < api->next_silent_check)
 		return;
 	api->next_silent_check = now + (api->opts.silent_ms / 4 > 1000 ? api->opts.silent_ms / 4

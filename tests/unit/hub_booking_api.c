@@ -322,6 +322,49 @@ TEST(offer_expires)
 	pf_reply_free(&r);
 }
 
+/* The hub's periodic tick expires a due offer and offers the place on, with nobody reading. */
+TEST(offer_expires_on_tick)
+{
+	struct pf_reply r = { 0 };
+	struct store_booking got;
+	char path[96], b[512];
+	int64_t ids[4];
+
+	CHECK(world() == 0);
+	harness_defer(world_close, NULL);
+	for (int i = 0; i < 2; i++) {
+		snprintf(b, sizeof(b), "{\"child\":\"K%d\",\"child_name\":\"최\",\"kind\":\"temporary\","
+			 "\"start\":\"2026-11-23\",\"start_time\":\"14:00\",\"end_time\":\"16:00\"}", i);
+		CHECK_EQ_INT(call(CITY, "POST", "/api/v1/facilities/NWUK016/bookings", b, &r), 201);
+		ids[i] = num(&r, "id");
+	}
+	CHECK_EQ_INT(call(MOM, "POST", "/api/v1/facilities/NWUK016/bookings",
+			  app("C1", "temporary", "2026-11-23", "2026-11-23", "14:00", "16:00", true), &r), 201);
+	ids[2] = num(&r, "id");
+	CHECK_EQ_INT(call(CITY, "POST", "/api/v1/facilities/NWUK016/bookings",
+			  "{\"child\":\"K9\",\"child_name\":\"최\",\"kind\":\"temporary\",\"start\":\"2026-11-23\","
+			  "\"start_time\":\"15:00\",\"end_time\":\"17:00\"}", &r), 201);
+	ids[3] = num(&r, "id");
+	snprintf(path, sizeof(path), "/api/v1/bookings/%lld/cancel", (long long)ids[0]);
+	CHECK_EQ_INT(call(CITY, "POST", path, "{}", &r), 200);
+	CHECK(store_booking_get(F.st, ids[2], &got) == 0);
+	CHECK_EQ_STR(got.state, "offered");
+	/* Before the deadline a tick changes nothing. */
+	clock_advance(24LL * 3600 * 1000 - 1000);
+	api_tick(F.api);
+	CHECK(store_booking_get(F.st, ids[2], &got) == 0);
+	CHECK_EQ_STR(got.state, "offered");
+	/* Past it, the next tick (no request at all) expires it and offers K9 the place. */
+	clock_advance(2000);
+	api_tick(F.api);
+	CHECK(store_booking_get(F.st, ids[2], &got) == 0);
+	CHECK_EQ_STR(got.state, "expired");
+	CHECK_EQ_INT(outbox("booking_expired", "mom01"), 1);
+	CHECK(store_booking_get(F.st, ids[3], &got) == 0);
+	CHECK_EQ_STR(got.state, "offered");
+	pf_reply_free(&r);
+}
+
 TEST(extension_edges)
 {
 	struct pf_reply r = { 0 };
@@ -367,6 +410,7 @@ int main(void)
 	RUN(rule_edges);
 	RUN(capacity_waitlist_offers);
 	RUN(offer_expires);
+	RUN(offer_expires_on_tick);
 	RUN(extension_edges);
 	return harness_done();
 }
