@@ -39,6 +39,7 @@ enum store_stmt_id {
 	SS_STATS_DAY_ADD,
 	SS_STATS_DAYS,
 	SS_STATS_USERS,
+	SS_STATS_DATA_VERSION,
 	SS_COUNT
 };
 

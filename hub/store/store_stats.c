@@ -73,43 +73,11 @@ static int day_add(struct store *st, const char *facility, int64_t day, int pres
 	return r;
 }
 
-/* The card's holder when tapped (store_attendance_day's rule): the assignment valid at
- * at_ms, else the one valid at received_ms; "" when nobody held the card. A card has few
- * assignments: they are read newest first from the (uid, assigned_ms) index. */
-static int tap_child(struct store *st, const char *uid, int64_t at_ms, int64_t received_ms,
-		     char *child, size_t len)
-{
-	sqlite3_stmt *s = store_stmt(st, SS_STATS_CARD,
-				     "SELECT child_id, assigned_ms, removed_ms FROM cards"
-				     " WHERE uid = ? AND assigned_ms <= ? ORDER BY assigned_ms DESC");
-	bool at_tap = false;
-	int rc;
-
-	child[0] = '\0';
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, at_ms > received_ms ? at_ms : received_ms);
-	while (!at_tap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t from = sqlite3_column_int64(s, 1), to = sqlite3_column_int64(s, 2);
-		bool open = sqlite3_column_type(s, 2) == SQLITE_NULL;
-
-		if (from <= at_ms && (open || to > at_ms)) {
-			store_col_text(s, 0, child, len);
-			at_tap = true;
-		} else if (!child[0] && from <= received_ms && (open || to > received_ms)) {
-			store_col_text(s, 0, child, len);
-		}
-	}
-	sqlite3_reset(s);
-	return at_tap || rc == SQLITE_DONE ? 0 : store_step_error(st, rc, "stats card");
-}
-
 /* What a batch's taps add to facility-day rows, kept in memory until store_commit writes
- * it (one UPSERT per facility and day of the transaction instead of one per tap), and the
- * child-days this handle knows to be in stats_child_day (a direct-mapped cache: a miss only
- * costs an INSERT that finds the row; cleared when a transaction is rolled back, since the
- * rows it inserted are gone). */
+ * it (one UPSERT per facility and day of the transaction instead of one per tap), the
+ * child-days this handle knows to be in stats_child_day and the holders of cards (direct-
+ * mapped caches: a miss only costs the query it saves; cleared when a transaction is rolled
+ * back, since the rows it inserted are gone, or when another process committed). */
 #define PEND_MAX 32
 #define SEEN_SLOTS 4096
 
@@ -125,11 +93,99 @@ struct seen {
 	int64_t day;
 };
 
+/* A card whose whole history is one open assignment (child since from), or none at all
+ * (child ""): its holder at any time follows without a query. Valid while gen matches the
+ * cache's generation, which moves when a card row changes on this handle (update hook) or
+ * another process committed anything (PRAGMA data_version, checked once per batch). */
+struct holder {
+	char uid[STORE_UID_HEX_MAX];
+	char child[STORE_ID_MAX];
+	int64_t from;
+	uint64_t gen;
+};
+
 struct store_stats_cache {
 	struct pending pend[PEND_MAX];
 	size_t npend;
+	bool checked;            /* data_version was read in this transaction */
+	int64_t data_version;
+	uint64_t gen;            /* starts at 1: zeroed slots are never valid */
 	struct seen seen[SEEN_SLOTS];
+	struct holder holders[SEEN_SLOTS];
 };
+
+static void cards_changed(void *arg, int op, const char *db, const char *table, sqlite3_int64 id)
+{
+	struct store *st = arg;
+
+	(void)op, (void)db, (void)id;
+	if (st->stats && !strcmp(table, "cards"))
+		st->stats->gen++;
+}
+
+static uint64_t fnv(const char *s, uint64_t h)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The card's holder when tapped (store_attendance_day's rule): the assignment valid at
+ * at_ms, else the one valid at received_ms; "" when nobody held the card. A card has few
+ * assignments: all are read from the covering (uid, assigned_ms, ...) index. */
+static int tap_child(struct store *st, const char *uid, int64_t at_ms, int64_t received_ms,
+		     char *child, size_t len)
+{
+	struct store_stats_cache *c = st->stats;
+	struct holder *h = &c->holders[fnv(uid, 1469598103934665603ull) % SEEN_SLOTS];
+	char only[STORE_ID_MAX] = "";
+	sqlite3_stmt *s;
+	bool at_tap = false;
+	int rc, rows = 0, open = 0;
+	int64_t from = 0;
+
+	child[0] = '\0';
+	if (h->gen == c->gen && !strcmp(h->uid, uid)) {
+		if (h->child[0] && (at_ms >= h->from || received_ms >= h->from))
+			snprintf(child, len, "%s", h->child);
+		return 0;
+	}
+	s = store_stmt(st, SS_STATS_CARD, "SELECT child_id, assigned_ms, removed_ms FROM cards"
+					  " WHERE uid = ? ORDER BY assigned_ms DESC");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t a = sqlite3_column_int64(s, 1), r = sqlite3_column_int64(s, 2);
+		bool is_open = sqlite3_column_type(s, 2) == SQLITE_NULL;
+
+		rows++;
+		open += is_open;
+		from = a;
+		if (rows == 1)
+			store_col_text(s, 0, only, sizeof(only));
+		if (at_tap)
+			continue;
+		if (a <= at_ms && (is_open || r > at_ms)) {
+			store_col_text(s, 0, child, len);
+			at_tap = true;
+		} else if (!child[0] && a <= received_ms && (is_open || r > received_ms)) {
+			store_col_text(s, 0, child, len);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return store_step_error(st, rc, "stats card");
+	}
+	if (rows == 0 || (rows == 1 && open == 1)) {
+		snprintf(h->uid, sizeof(h->uid), "%s", uid);
+		snprintf(h->child, sizeof(h->child), "%s", only);
+		h->from = from;
+		h->gen = c->gen;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
 
 int store_stats_flush(struct store *st)
 {
@@ -142,15 +198,50 @@ int store_stats_flush(struct store *st)
 		r = day_add(st, p->facility, p->day, p->present, p->taps, p->arrivals,
 			    p->departures, p->unknown, NULL);
 	}
-	if (c)
+	if (c) {
 		c->npend = 0;
+		c->checked = false;
+	}
 	return r;
 }
 
 void store_stats_discard(struct store *st)
 {
-	if (st->stats)
-		memset(st->stats, 0, sizeof(*st->stats));
+	struct store_stats_cache *c = st->stats;
+
+	if (!c)
+		return;
+	c->npend = 0;
+	c->checked = false;
+	c->gen++;
+	memset(c->seen, 0, sizeof(c->seen));
+}
+
+/* Once per transaction: whether another process committed since (it may have changed
+ * cards or rebuilt the rollups); if so, forget the card holders and the child-days seen. */
+static int check_others(struct store *st)
+{
+	struct store_stats_cache *c = st->stats;
+	sqlite3_stmt *s;
+	int64_t v;
+	int rc;
+
+	if (c->checked)
+		return 0;
+	if (!(s = store_stmt(st, SS_STATS_DATA_VERSION, "PRAGMA data_version")))
+		return -EIO;
+	rc = sqlite3_step(s);
+	v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_step_error(st, rc, "data version");
+	if (v != c->data_version) { /* kiumctl changed cards, or rebuilt the rollups */
+		c->gen++;
+		memset(c->seen, 0, sizeof(c->seen));
+	}
+	c->data_version = v;
+	c->checked = true;
+	return 0;
 }
 
 void store_stats_cache_free(struct store *st)
@@ -198,8 +289,14 @@ int store_stats_tap(struct store *st, const char *facility, const struct tap *ta
 
 	if (!st->in_tx)
 		return -EINVAL; /* flushed by store_commit only */
-	if (!st->stats && !(st->stats = calloc(1, sizeof(*st->stats))))
-		return -ENOMEM;
+	if (!st->stats) {
+		if (!(st->stats = calloc(1, sizeof(*st->stats))))
+			return -ENOMEM;
+		st->stats->gen = 1;
+		sqlite3_update_hook(st->db, cards_changed, st);
+	}
+	if ((r = check_others(st)) < 0)
+		return r;
 	tap_uid_format(tap->uid, tap->uid_len, uid, sizeof(uid));
 	if ((r = tap_child(st, uid, flag == STORE_TIME_UNCORRECTABLE ? received_ms : time_ms,
 			   received_ms, child, sizeof(child))) < 0)
