@@ -246,18 +246,22 @@ static int bk_collect(struct store *st, sqlite3_stmt *s, struct store_booking **
 	return 0;
 }
 
-/* The bookings holding places at facility that meet [from, to]: only what the capacity rule
- * reads (kind, days, weekdays, hours, child), as this runs inside every placement. */
-static int bk_held(struct store *st, const char *facility, int64_t from, int64_t to,
+/* The bookings holding places at facility that meet cand's days and hours: only what the
+ * capacity rule reads (kind, days, weekdays, hours, child), as this runs inside every
+ * placement. Bookings outside cand's hours cannot change the count at any of its minutes
+ * (booking_capacity_check sweeps the overlap only), so they are not read. */
+static int bk_held(struct store *st, const char *facility, const struct store_booking *cand,
 		   struct store_booking **out, size_t *n)
 {
+	int64_t from = cand->start_day, to = cand->end_day;
 	/* The index by state, not by end day: in a rush every booking of a facility meets the
 	 * day, and only the places held are wanted (migration 10). */
 	sqlite3_stmt *s = store_cached(st, "SELECT id, kind, start_day, end_day, weekdays,"
 					    " start_min, end_min, child, state FROM bookings"
 					    " INDEXED BY bookings_facility_state WHERE"
 					    " facility = ? AND state IN ('pending','approved',"
-					    "'offered') AND start_day <= ? AND end_day >= ?");
+					    "'offered') AND start_day <= ? AND end_day >= ?"
+					    " AND start_min < ? AND end_min > ?");
 	struct store_booking *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc, r = 0;
@@ -269,6 +273,8 @@ static int bk_held(struct store *st, const char *facility, int64_t from, int64_t
 	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, to);
 	sqlite3_bind_int64(s, 3, from);
+	sqlite3_bind_int(s, 4, cand->end_min);
+	sqlite3_bind_int(s, 5, cand->start_min);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_booking *b;
 
@@ -461,7 +467,7 @@ int store_booking_add(struct store *st, struct store_booking *b, bool approve_no
 		r = -EEXIST;
 		goto out;
 	}
-	if ((r = bk_held(st, b->facility, b->start_day, b->end_day, &held, &nheld)) < 0 ||
+	if ((r = bk_held(st, b->facility, b, &held, &nheld)) < 0 ||
 	    (r = bk_count_waiting(st, b, &nwait)) < 0)
 		goto out;
 	d = fit(arg, &care, b, held, nheld, nwait, why);
@@ -605,7 +611,7 @@ static int bk_offer_next(struct store *st, const char *facility, int64_t offer_m
 
 		free(held);
 		held = NULL;
-		if ((r = bk_held(st, facility, w[i].start_day, w[i].end_day, &held, &nheld)) < 0)
+		if ((r = bk_held(st, facility, &w[i], &held, &nheld)) < 0)
 			break;
 		d = fit(arg, &care, &w[i], held, nheld, 0, &why);
 		if (d != 0)
