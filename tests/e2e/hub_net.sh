@@ -17,8 +17,9 @@ hub_start "$T/hub.conf"
 out=$(hcurl "$URL/healthz")
 expect_eq "healthz answers ok" "$(json_get "$out" 'j["status"]')" "ok"
 expect_eq "unknown api path is 404 json" "$(hcurl "$URL/api/v1/nope" | python3 -c 'import json,sys; print(json.load(sys.stdin)["error"]["code"])')" "not_found"
-# Outside /api/ a path is the web portal's: a browser gets the Korean 404 page.
-expect_eq "unknown portal path is a 404 page" "$(hcurl -o /dev/null -w "%{http_code} %{content_type}" "$URL/nope")" "404 text/html; charset=utf-8"
+# This hub has no portal files (the default web root is absent): it answers like an API-only
+# hub, JSON 404s everywhere (web_static.sh checks the portal's Korean 404 page).
+expect_eq "unknown path without portal files is 404 json" "$(hcurl -o /dev/null -w "%{http_code} %{content_type}" "$URL/nope")" "404 application/json"
 expect_eq "wrong method is 405" "$(status_of hcurl -X DELETE "$URL/healthz")" "405"
 expect_eq "metrics need a token" "$(status_of hcurl "$URL/metrics")" "401"
 expect_eq "metrics refuse a bad token" "$(status_of hcurl -H "Authorization: Bearer kt1_1_nope" "$URL/metrics")" "401"
