@@ -513,6 +513,7 @@ void api_portal_staff_create(struct api_call *call)
 	snprintf(a.facility, sizeof(a.facility), "%s", f.code);
 	snprintf(a.duty, sizeof(a.duty), "%s", f.type);
 	snprintf(a.state, sizeof(a.state), "approved");
+	a.must_change_pw = true; /* the officer chose the password: changed at first login */
 	api_audit_target(call, a.id);
 	if (password_hash(pw, a.pw_hash, sizeof(a.pw_hash)) < 0) {
 		api_reply_error(call, 503, "service_unavailable", NULL);
@@ -528,8 +529,8 @@ void api_portal_staff_create(struct api_call *call)
 		api_reply_error(call, 503, "store_unavailable", NULL);
 		goto out;
 	}
-	api_reply_json(call, 201, json_pack("{s:s, s:s, s:s}", "id", a.id, "facility", f.code,
-					    "state", "approved"));
+	api_reply_json(call, 201, json_pack("{s:s, s:s, s:s, s:b}", "id", a.id, "facility",
+					    f.code, "state", "approved", "must_change_password", 1));
 out:
 	json_decref(body);
 }

@@ -58,8 +58,9 @@ static json_t *identity_json(struct api_call *call)
 	if (store_account_get(st, call->id.account, &a) < 0)
 		return NULL;
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "account", a.id, "name", a.name, "district",
-		      a.district, "facility", a.facility, "roles", roles_json(st, a.id));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:b}", "account", a.id, "name", a.name,
+		      "district", a.district, "facility", a.facility, "roles", roles_json(st, a.id),
+		      "must_change_password", a.must_change_pw);
 	if (o && call->id.session)
 		json_object_set_new(o, "csrf_token", json_string(call->id.csrf));
 	return o;
@@ -357,6 +358,11 @@ void api_portal_password_change(struct api_call *call)
 		goto out;
 	if (store_account_get(st, call->id.account, &a) < 0) {
 		api_reply_error(call, 503, "store_unavailable", NULL);
+		goto out;
+	}
+	/* A forced change (a password someone else chose) must end that password. */
+	if (a.must_change_pw && !strcmp(cur, pw)) {
+		api_reply_error(call, 400, "password_reused", NULL);
 		goto out;
 	}
 	j = pw_job_new(cur, pw);

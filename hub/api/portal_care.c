@@ -1,6 +1,7 @@
 /*
  * Booking settings routes (issue 6): the city's four terms of a year (dates, opening hours,
- * meals and snacks) and a center's care settings (kind, capacity, sick-child places).
+ * meals and snacks) and a center's care settings (kind and sick-child places; its capacity
+ * is read here but changed only by an approved capacity change request).
  */
 #include "hub/api/bookings.h"
 #include "hub/api/portal.h"
@@ -8,6 +9,7 @@
 #include "common/clock.h"
 #include "hub/domain/booking.h"
 #include "hub/store/store.h"
+#include "hub/store/store_core.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -137,54 +139,61 @@ static json_t *care_json(const struct store_care *c)
 			 "sick_capacity", c->sick_capacity, "sick_care", c->sick_capacity > 0);
 }
 
+/* Kind (운영유형) and sick-child places only: the capacity (정원) changes through a capacity
+ * change request that the district approves (FACILITIES.md), never here. A center without
+ * care settings starts with the capacity of its floor area. */
 void api_care_put(struct api_call *call)
 {
-	struct store_facility f;
+	struct store *st = api_store(call->api);
+	struct store_facility_info fi;
 	struct store_care c = { 0 };
 	enum org_kium_kind kind;
-	json_t *o = NULL, *cap, *sick;
-	const char *k, *area;
-	int64_t centi;
+	json_t *o = NULL, *sick;
+	const char *k;
 	bool bad = false;
+	int sick_places = -1, err;
 
-	if (!api_scope_facility(call, call->params[0], &f) || !(o = api_read_json(call)))
+	if (!api_scope_facility(call, call->params[0], NULL) || !(o = api_read_json(call)))
 		goto out;
+	if (json_object_get(o, "capacity") || json_object_get(o, "area_m2")) {
+		api_reply_error(call, 400, "capacity_by_request", "capacity");
+		goto out;
+	}
 	k = api_field(call, o, "kind", true, &bad);
-	area = api_field(call, o, "area_m2", false, &bad);
 	if (bad)
 		goto out;
 	if (org_kind_parse(k, &kind) < 0 || kind == ORG_KIND_NONE) {
 		api_reply_error(call, 400, "field_invalid", "kind");
 		goto out;
 	}
-	cap = json_object_get(o, "capacity");
 	sick = json_object_get(o, "sick_capacity");
-	if (area) {
-		if (org_area_parse(area, &centi) < 0) {
-			api_reply_error(call, 400, "field_invalid", "area_m2");
-			goto out;
-		}
-		c.capacity = org_capacity_from_area(centi);
-	} else if (json_is_integer(cap) && json_integer_value(cap) >= 0 &&
-		   json_integer_value(cap) <= 10000) {
-		c.capacity = (int)json_integer_value(cap);
-	} else {
-		api_reply_error(call, 400, "field_missing", "capacity");
-		goto out;
-	}
 	if (sick && (!json_is_integer(sick) || json_integer_value(sick) < 0 ||
 		     json_integer_value(sick) > 10000)) {
 		api_reply_error(call, 400, "field_invalid", "sick_capacity");
 		goto out;
 	}
-	c.sick_capacity = sick ? (int)json_integer_value(sick) : 0;
-	snprintf(c.facility, sizeof(c.facility), "%s", f.code);
-	snprintf(c.kind, sizeof(c.kind), "%s", org_kind_code(kind));
-	if (store_care_set(api_store(call->api), &c, call->id.account, clock_wall_ms()) < 0) {
+	if (sick)
+		sick_places = (int)json_integer_value(sick);
+	if (store_facility_info_get(st, call->params[0], &fi) < 0) {
 		store_failed(call);
 		goto out;
 	}
-	api_audit_target(call, f.code);
+	if (strcmp(fi.f.type, "UK") != 0) {
+		api_reply_error(call, 409, "care_kium_only", fi.f.type);
+		goto out;
+	}
+	api_audit_target(call, fi.f.code);
+	if (store_care_set_kind(st, fi.f.code, org_kind_code(kind), sick_places,
+				org_capacity_from_area(fi.area_centi), call->id.account,
+				clock_wall_ms()) < 0) {
+		store_failed(call);
+		goto out;
+	}
+	err = store_care_get(st, fi.f.code, &c);
+	if (err < 0) {
+		store_failed(call);
+		goto out;
+	}
 	api_reply_json(call, 200, care_json(&c));
 out:
 	json_decref(o);

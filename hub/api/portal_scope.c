@@ -54,6 +54,14 @@ static const struct {
 	{ "too_many_attempts", "요청이 너무 많습니다. 잠시 후 다시 시도하세요 / Too many attempts, retry later" },
 	{ "phone_code_invalid", "휴대폰 인증번호가 올바르지 않거나 만료되었습니다 / Wrong or expired phone verification code" },
 	{ "bad_paging", "조회 조건이 올바르지 않습니다 / Bad paging or filter" },
+	{ "capacity_by_request", "정원은 정원변경 요청과 자치구 승인으로만 바꿀 수 있습니다 / The capacity changes only through a capacity change request approved by the district" },
+	{ "care_kium_only", "돌봄 설정은 우리동네키움센터만 있습니다 / Care settings exist for Kium centers only" },
+	{ "password_change_required", "처음 로그인하셨습니다. 비밀번호를 먼저 변경하세요 / First login: change your password first" },
+	{ "password_reused", "새 비밀번호는 지금 비밀번호와 달라야 합니다 / The new password must differ from the current one" },
+	{ "staff_only", "시설 담당자 계정만 가능합니다 / Staff accounts only" },
+	{ "account_left", "퇴사 처리된 계정입니다 / The account belongs to someone who left" },
+	{ "same_facility", "이미 그 시설의 계정입니다 / The account is already at that facility" },
+	{ "type_mismatch", "같은 시설유형 사이에서만 옮길 수 있습니다 / Moves keep the facility type" },
 };
 
 const char *api_portal_error_message(const char *code)
@@ -67,6 +75,17 @@ const char *api_portal_error_message(const char *code)
 static bool method_changes(const char *m)
 {
 	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
+}
+
+/* What a session that must change its password may still do: read itself (the CSRF token),
+ * change the password, log out. Public routes never look at the session. */
+static bool password_change_route(const struct http_request *req)
+{
+	const char *m = req->method_name;
+
+	if (!strcmp(req->path, "/api/v1/session"))
+		return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "DELETE");
+	return !strcmp(req->path, "/api/v1/session/password") && !strcmp(m, "POST");
 }
 
 int api_session_admit(struct api_call *call)
@@ -85,6 +104,10 @@ int api_session_admit(struct api_call *call)
 	}
 	if (f != AUTH_OK) {
 		api_reply_error(call, 401, "unauthorized", "session expired or unknown");
+		return -1;
+	}
+	if (call->id.must_change_pw && !password_change_route(call->req)) {
+		api_reply_error(call, 403, "password_change_required", NULL);
 		return -1;
 	}
 	if (method_changes(call->req->method_name) &&

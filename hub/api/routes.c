@@ -101,7 +101,7 @@ const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/terms/{year}", AUTH_STAFF | AUTH_ROLE_PARENT, api_terms_get,
 	  "A year's terms" },
 	{ "PUT", "/api/v1/facilities/{code}/care", AUTH_CITYWIDE | AUTH_ROLE_DISTRICT, api_care_put,
-	  "Set a center's kind, capacity (정원, or from area_m2) and sick-child places" },
+	  "Set a center's kind and sick-child places (capacity: capacity-requests)" },
 	{ "GET", "/api/v1/facilities/{code}/care", AUTH_STAFF | AUTH_ROLE_PARENT, api_care_get,
 	  "A center's kind, capacity, temporary allowance and sick-child places" },
 	{ "POST", "/api/v1/facilities/{code}/bookings", AUTH_STAFF | AUTH_ROLE_PARENT,

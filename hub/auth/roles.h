@@ -70,6 +70,9 @@ struct auth_identity {
 	unsigned ftypes;                  /* facility types (1 << enum org_type) the district
 					   * and center roles cover; 0 when none given */
 	char csrf[64];                    /* the session's CSRF token */
+	bool must_change_pw;              /* the account must change its password first: the
+					   * session may only read itself, change the password
+					   * and log out (portal_scope.c) */
 	uint8_t session_hash[32];
 };
 

@@ -93,6 +93,7 @@ int session_identity(struct store *st, const char *account, struct auth_identity
 	snprintf(id->account, sizeof(id->account), "%s", a.id);
 	snprintf(id->district, sizeof(id->district), "%.3s", a.district);
 	snprintf(id->facility, sizeof(id->facility), "%s", a.facility);
+	id->must_change_pw = a.must_change_pw;
 	for (size_t i = 0; i < n; i++) {
 		const struct accounts_role *def = accounts_role_find(roles[i].role, roles[i].type);
 		enum org_type t;

@@ -285,6 +285,8 @@ struct store_account {
 	int64_t locked_ms;                   /* 0 when not locked */
 	int64_t created_ms, changed_ms, last_login_ms;
 	char created_by[STORE_ACCOUNT_ID_MAX];
+	bool must_change_pw;                 /* made by someone else: change before anything */
+	int64_t left_ms;                     /* staff who left (퇴사), 0 otherwise */
 };
 
 struct store_role {
@@ -339,7 +341,7 @@ int store_account_login_failed(struct store *st, const char *id, int max, int64_
 int store_account_login_ok(struct store *st, const char *id, int64_t now_ms);
 /* Clears the lock and the failure count. */
 int store_account_unlock(struct store *st, const char *id, const char *actor, int64_t now_ms);
-/* Sets a new hash, clears lock and failures, ends the account's sessions. */
+/* Sets a new hash, clears lock, failures and a forced change, ends the account's sessions. */
 int store_account_set_password(struct store *st, const char *id, const char *pw_hash,
 			       int64_t now_ms);
 

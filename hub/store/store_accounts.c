@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "hub/store/store_core.h"
 #include "hub/store/store_int.h"
 
 static bool account_id_valid(const char *s)
@@ -82,8 +83,8 @@ int store_account_add(struct store *st, const struct store_account *a, const cha
 	if ((r = store_tx_begin(st)) < 0)
 		return r;
 	s = store_prepare(st, "INSERT INTO accounts (id, name, duty, district, facility, phone,"
-			      " email, state, pw_hash, enabled, created_ms, created_by, changed_ms, office_phone)"
-			      " VALUES (?,?,?,?,?,?,?,?,?,1,?,?,?,?)");
+			      " email, state, pw_hash, enabled, created_ms, created_by, changed_ms, office_phone,"
+			      " must_change_pw) VALUES (?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)");
 	if (!s) {
 		r = -EIO;
 		goto out;
@@ -101,6 +102,7 @@ int store_account_add(struct store *st, const struct store_account *a, const cha
 	sqlite3_bind_text(s, 11, actor ? actor : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 12, now_ms);
 	sqlite3_bind_text(s, 13, a->office_phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 14, a->must_change_pw);
 	if ((r = store_step_done(st, s, "account add")) < 0)
 		goto out;
 	if ((r = history_add(st, a->id, "", a->state, "", actor, now_ms)) < 0)
@@ -115,7 +117,8 @@ out:
 
 #define ACCOUNT_COLS "id, name, duty, district, coalesce(facility, ''), coalesce(phone, ''),"  \
 	" email, state, enabled, failed, coalesce(locked_ms, 0), created_ms, changed_ms,"      \
-	" coalesce(last_login_ms, 0), created_by, pw_hash, office_phone"
+	" coalesce(last_login_ms, 0), created_by, pw_hash, office_phone, must_change_pw,"      \
+	" coalesce(left_ms, 0)"
 
 static void account_row(sqlite3_stmt *s, struct store_account *a, bool with_hash)
 {
@@ -138,6 +141,8 @@ static void account_row(sqlite3_stmt *s, struct store_account *a, bool with_hash
 	if (with_hash)
 		store_col_text(s, 15, a->pw_hash, sizeof(a->pw_hash));
 	store_col_text(s, 16, a->office_phone, sizeof(a->office_phone));
+	a->must_change_pw = sqlite3_column_int(s, 17) != 0;
+	a->left_ms = sqlite3_column_int64(s, 18);
 }
 
 int store_account_get(struct store *st, const char *id, struct store_account *out)
@@ -233,7 +238,9 @@ int store_account_next_number(struct store *st, const char *facility, int *numbe
 
 	if (!store_code_valid(facility))
 		return -EINVAL;
-	s = store_prepare(st, "SELECT id FROM accounts WHERE facility = ?1 AND length(id) ="
+	/* Every id ever issued under the facility's code counts, wherever its account is now
+	 * (staff moves keep their ids), so a number is never issued twice. */
+	s = store_prepare(st, "SELECT id FROM accounts WHERE length(id) ="
 			      " length(?1) + 3 AND substr(id, 1, length(?1)) = ?1");
 	if (!s)
 		return -EIO;
@@ -542,7 +549,7 @@ int store_account_set_password(struct store *st, const char *id, const char *pw_
 	if ((r = store_tx_begin(st)) < 0)
 		return r;
 	s = store_prepare(st, "UPDATE accounts SET pw_hash = ?, failed = 0, locked_ms = NULL,"
-			      " changed_ms = ? WHERE id = ?");
+			      " must_change_pw = 0, changed_ms = ? WHERE id = ?");
 	if (!s) {
 		r = -EIO;
 		goto out;
@@ -571,4 +578,68 @@ out:
 	sqlite3_finalize(s);
 	store_tx_rollback(st);
 	return r;
+}
+
+/* ---- the account list of 담당자관리 (store_core.h) ---- */
+
+#define ACCOUNT_WHERE                                                                        \
+	" WHERE (?1 IS NULL OR district = ?1) AND (?2 IS NULL OR facility = ?2)"            \
+	" AND (?3 IS NULL OR state = ?3)"                                                    \
+	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM account_roles r WHERE r.account ="       \
+	" accounts.id AND r.role = ?4 AND (?5 IS NULL OR r.type = ?5)))"                     \
+	" AND (?6 IS NULL OR (facility IS NOT NULL AND"                                      \
+	" instr(',' || ?6 || ',', ',' || substr(facility, 3, 2) || ',') > 0))"               \
+	" AND (?7 IS NULL OR instr(id, ?7) > 0 OR instr(name, ?7) > 0)"                     \
+	" AND (?8 < 0 OR enabled = ?8)"                                                      \
+	" AND (?9 < 0 OR (facility IS NOT NULL) = ?9)"                                       \
+	" AND (?10 < 0 OR (left_ms IS NOT NULL) = ?10)"
+
+static void query_bind(sqlite3_stmt *s, const struct store_account_query *q)
+{
+	bind_opt(s, 1, q->district);
+	bind_opt(s, 2, q->facility);
+	bind_opt(s, 3, q->state);
+	bind_opt(s, 4, q->role);
+	if (q->role && q->role_type)
+		sqlite3_bind_text(s, 5, q->role_type, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 5);
+	bind_opt(s, 6, q->types);
+	bind_opt(s, 7, q->q);
+	sqlite3_bind_int(s, 8, q->enabled);
+	sqlite3_bind_int(s, 9, q->staff);
+	sqlite3_bind_int(s, 10, q->left);
+}
+
+int store_account_search(struct store *st, const struct store_account_query *q,
+			 struct store_account **out, size_t *n, size_t *total)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	if (q->page < 1 || q->per_page < 1 || q->per_page > STORE_ACCOUNT_PAGE_MAX ||
+	    q->page > 1000000)
+		return -EINVAL;
+	s = store_prepare(st, "SELECT count(*) FROM accounts" ACCOUNT_WHERE);
+	if (!s)
+		return -EIO;
+	query_bind(s, q);
+	rc = sqlite3_step(s);
+	r = rc == SQLITE_ROW ? 0 : store_step_error(st, rc, "account count");
+	if (r == 0)
+		*total = (size_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (r < 0)
+		return r;
+	s = store_prepare(st, "SELECT " ACCOUNT_COLS " FROM accounts" ACCOUNT_WHERE
+			      " ORDER BY created_ms DESC, id DESC LIMIT ?11 OFFSET ?12");
+	if (!s)
+		return -EIO;
+	query_bind(s, q);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)q->per_page);
+	sqlite3_bind_int64(s, 12, (sqlite3_int64)((q->page - 1) * q->per_page));
+	return account_rows(st, s, out, n);
 }

@@ -225,6 +225,15 @@ static const char *const migrations[] = {
 	 * read inside every placement; without these each read walked the facility's days. */
 	"CREATE INDEX bookings_facility_state ON bookings(facility, state, start_day, kind);"
 	"CREATE INDEX bookings_offers ON bookings(state, offer_expires_ms);",
+	/* 11 (portal core, issue 5): forced password change of accounts made by someone else,
+	 * staff who left, and the history of staff moves between facilities. */
+	"ALTER TABLE accounts ADD COLUMN must_change_pw INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE accounts ADD COLUMN left_ms INTEGER;"
+	"CREATE TABLE account_moves ("
+	" id INTEGER PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),"
+	" from_facility TEXT NOT NULL, to_facility TEXT NOT NULL DEFAULT '',"
+	" reason TEXT NOT NULL, actor TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+	"CREATE INDEX account_moves_account ON account_moves(account, id);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

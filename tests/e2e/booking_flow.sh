@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bookings over real HTTPS (issue 6): the operator sets this year's terms and a hub center's
-# capacity; a parent signs up, is linked to a child and applies for temporary care with the
+# capacity (through an approved capacity change); a parent signs up, is linked to a child and applies for temporary care with the
 # documents checklist; staff register offline bookings until the center is full (exactly at
 # capacity), the waitlist fills to twice the capacity and is then refused; a cancellation
 # offers the place to the parent (notification in the outbox), who accepts; the center
@@ -45,8 +45,11 @@ t = [{'name': '분기%d' % (i + 1), 'start': str(d0 + datetime.timedelta(days=n 
 print(json.dumps({'terms': t}))" "$YEAR")
 op PUT "/api/v1/terms/$YEAR" "$terms" >/dev/null
 expect_eq "the operator sets the year's four terms" "$(st)" "200"
-op PUT /api/v1/facilities/NWUK015/care '{"kind":"hub","capacity":2}' >/dev/null
-expect_eq "a hub center of 2 places" "$(st)" "200"
+op PUT /api/v1/facilities/NWUK015/care '{"kind":"hub"}' >/dev/null
+expect_eq "a hub center" "$(st)" "200"
+out=$(op POST /api/v1/facilities/NWUK015/capacity-requests '{"capacity":2,"reason":"개소 정원"}')
+op POST "/api/v1/facilities/NWUK015/capacity-requests/$(json_get "$out" 'j["id"]')/decision" '{"decision":"approve"}' >/dev/null
+expect_eq "of 2 places, approved as a capacity change" "$(st) $(op GET /api/v1/facilities/NWUK015/care | python3 -c 'import json,sys; print(json.load(sys.stdin)["capacity"])')" "200 2"
 
 touch "$T/mom"
 hcurl -H "$J" --data '{"id":"mom01","password":"Parent2026ok","password_confirm":"Parent2026ok","name":"김엄마","phone":"010-3333-4444"}' \

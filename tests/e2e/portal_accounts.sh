@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The portal's account flows over real HTTPS with curl cookie jars: kiumctl bootstraps the
-# first city officer; a district officer verifies their phone and signs up (승인대기), is refused login until the city
+# first city officer, who must change the password at the first login (so must staff made by
+# a district officer); a district officer verifies their phone and signs up (승인대기), is refused login until the city
 # officer approves (CSRF enforced), then creates a staff account by the id rule; five wrong
 # passwords lock it, the city officer unlocks it; a password reset goes through the
 # notification outbox (read from the store) and its token works once; the audit log has the
@@ -63,7 +64,22 @@ out=$(post city /api/v1/session '{"id":"seoulcity","password":"Cityadmin2026"}')
 expect_eq "city officer logs in" "$(st)" "200"
 CITY_CSRF=$(json_get "$out" 'j["csrf_token"]')
 check "session cookie is HttpOnly, Secure, SameSite=Strict" grep -qi 'set-cookie: kium_session=.*; HttpOnly; Secure; SameSite=Strict; Path=/' "$T/hdr"
-t=$(hcurl -o /dev/null -w '%{time_total}' -H "$J" --data '{"id":"seoulcity","password":"Cityadmin2026"}' "$URL/api/v1/session")
+# An account someone else made (kiumctl here) changes its password before anything else.
+expect_eq "the first login says the password must be changed" "$(json_get "$out" 'j["must_change_password"]')" "True"
+get city /api/v1/accounts >/dev/null
+expect_eq "until then a read is refused" "$(st) $(code)" "403 password_change_required"
+post city /api/v1/accounts/nwofficer/approval '{"state":"approved"}' "$CITY_CSRF" >/dev/null
+expect_eq "and so is a change" "$(st) $(code)" "403 password_change_required"
+get city /api/v1/session >/dev/null
+expect_eq "the session can still read itself" "$(st)" "200"
+post city /api/v1/session/password '{"current_password":"Cityadmin2026","password":"Cityadmin2026","password_confirm":"Cityadmin2026"}' "$CITY_CSRF" >/dev/null
+expect_eq "the same password again is refused" "$(st) $(code)" "400 password_reused"
+post city /api/v1/session/password '{"current_password":"Cityadmin2026","password":"Seoulcity2027","password_confirm":"Seoulcity2027"}' "$CITY_CSRF" >/dev/null
+expect_eq "the password is changed" "$(st)" "200"
+out=$(post city /api/v1/session '{"id":"seoulcity","password":"Seoulcity2027"}')
+expect_eq "the new password logs in without the demand" "$(st) $(json_get "$out" 'j["must_change_password"]')" "200 False"
+CITY_CSRF=$(json_get "$out" 'j["csrf_token"]')
+t=$(hcurl -o /dev/null -w '%{time_total}' -H "$J" --data '{"id":"seoulcity","password":"Seoulcity2027"}' "$URL/api/v1/session")
 echo "# login over HTTPS took ${t}s (Argon2id t=2, m=19 MiB, plus TLS handshake)"
 check "a login takes well under 0.5 s" python3 -c "import sys; sys.exit(0 if float('$t') < 0.5 else 1)"
 
@@ -93,8 +109,17 @@ post staff /api/v1/session '{"id":"ghost0001","password":"Center2026a"}' >/dev/n
 expect_eq "an unknown id gets the same answer" "$(st) $(code)" "401 login_failed"
 post dist /api/v1/accounts/NWUK015001/unlock '{}' "$D_CSRF" >/dev/null
 expect_eq "district officer unlocks their staff" "$(st)" "200"
-post staff /api/v1/session '{"id":"NWUK015001","password":"Center2026a"}' >/dev/null
+out=$(post staff /api/v1/session '{"id":"NWUK015001","password":"Center2026a"}')
 expect_eq "unlocked staff logs in" "$(st)" "200"
+expect_eq "staff must change the password the officer chose" "$(json_get "$out" 'j["must_change_password"]')" "True"
+S_CSRF=$(json_get "$out" 'j["csrf_token"]')
+get staff /api/v1/facilities/NWUK015/accounts >/dev/null
+expect_eq "staff see nothing before the change" "$(st) $(code)" "403 password_change_required"
+post staff /api/v1/session/password '{"current_password":"Center2026a","password":"Staff2026new","password_confirm":"Staff2026new"}' "$S_CSRF" >/dev/null
+expect_eq "staff change the password" "$(st)" "200"
+post staff /api/v1/session '{"id":"NWUK015001","password":"Staff2026new"}' >/dev/null
+get staff /api/v1/facilities/NWUK015/accounts >/dev/null
+expect_eq "then their facility's accounts are readable" "$(st)" "200"
 
 # Password reset through the outbox.
 post anon /api/v1/password-reset '{"id":"nwofficer","phone":"010-2222-3333"}' >/dev/null

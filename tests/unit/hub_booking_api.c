@@ -79,11 +79,16 @@ static int world(void)
 		return -1;
 	if (call(CITY, "PUT", "/api/v1/terms/2026", terms, &r) != 200)
 		return -1;
-	if (call(NWOFF, "PUT", "/api/v1/facilities/NWUK015/care",
-		 "{\"kind\":\"general\",\"capacity\":5,\"sick_capacity\":1}", &r) != 200 ||
-	    call(NWOFF, "PUT", "/api/v1/facilities/NWUK016/care",
-		 "{\"kind\":\"hub\",\"area_m2\":\"6.6\"}", &r) != 200)
-		return -1;
+	/* Capacity is the district's approval (capacity requests); set it in the store here. */
+	{
+		struct store_care c15 = { .facility = "NWUK015", .kind = "general", .capacity = 5,
+					  .sick_capacity = 1 };
+		struct store_care c16 = { .facility = "NWUK016", .kind = "hub", .capacity = 2 };
+
+		if (store_care_set(F.st, &c15, "test", 1000) < 0 ||
+		    store_care_set(F.st, &c16, "test", 1000) < 0)
+			return -1;
+	}
 	pf_reply_free(&r);
 	return 0;
 }
@@ -120,7 +125,7 @@ TEST(settings)
 	CHECK_EQ_INT((int)num(&r, "capacity"), 5);
 	CHECK_EQ_INT((int)num(&r, "temporary_allowance"), 1);
 	CHECK_EQ_INT(call(MOM, "GET", "/api/v1/facilities/NWUK016/care", NULL, &r), 200);
-	CHECK_EQ_INT((int)num(&r, "capacity"), 2); /* 6.6 m2 / 3.3 */
+	CHECK_EQ_INT((int)num(&r, "capacity"), 2);
 	CHECK_EQ_INT((int)num(&r, "temporary_allowance"), 0);
 	/* A district officer sets only their district's centers; a center cannot. */
 	CHECK_EQ_INT(call(NWOFF, "PUT", "/api/v1/facilities/GNUK001/care",

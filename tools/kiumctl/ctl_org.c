@@ -16,51 +16,97 @@
 #include "hub/store/store.h"
 #include "tools/kiumctl/ctl.h"
 
+#define FACILITY_ADD_USAGE                                                                   \
+	"facility add --district NW --type UK --name NAME [--kind general|convergent|hub]"     \
+	" | facility add CODE --name NAME [--kind K]"
+
+/* facility add: a code from the portal's ledger (store_facility_create), the next number of
+ * the district and type, or a legacy CODE that was never issued; never reused, and after
+ * 999 refused. */
+static int facility_add(const char *data, const struct ctl_args *a)
+{
+	struct store_facility_info fi;
+	struct store *st = NULL;
+	const struct org_district *d;
+	const char *name = ctl_opt(a, "--name"), *kind = ctl_opt(a, "--kind");
+	const char *district = ctl_opt(a, "--district"), *type = ctl_opt(a, "--type");
+	enum org_kium_kind k = ORG_KIND_NONE;
+	enum org_type t;
+	int r, number = 0;
+
+	memset(&fi, 0, sizeof(fi));
+	if (!name || (a->n_pos == 2) == (district || type) || (a->n_pos == 1 && !(district && type)))
+		return ctl_usage(FACILITY_ADD_USAGE);
+	if (a->n_pos == 2) {
+		if (org_facility_code_parse(a->pos[1], fi.f.district, &t, &number) < 0) {
+			ctl_err("bad facility code '%s' (district + type + number, e.g. NWUK015: "
+				"district NW, type UK, number 015)", a->pos[1]);
+			return CTL_EXIT_FAIL;
+		}
+	} else {
+		d = org_district_by_code(district);
+		if (!d) {
+			ctl_err("unknown district '%s' (a 2-letter code, e.g. NW)", district);
+			return CTL_EXIT_FAIL;
+		}
+		if (org_type_parse(type, &t) < 0) {
+			ctl_err("unknown facility type '%s' (UK, CC, GI or SK)", type);
+			return CTL_EXIT_FAIL;
+		}
+		snprintf(fi.f.district, sizeof(fi.f.district), "%s", d->code);
+	}
+	snprintf(fi.f.type, sizeof(fi.f.type), "%s", org_type_code(t));
+	if (kind && (org_kind_parse(kind, &k) < 0 || k == ORG_KIND_NONE || t != ORG_TYPE_UK)) {
+		ctl_err("--kind is general, convergent or hub, and only for Kium centers (UK)");
+		return CTL_EXIT_FAIL;
+	}
+	if (k != ORG_KIND_NONE)
+		snprintf(fi.kind, sizeof(fi.kind), "%s", org_kind_code(k));
+	if (strlen(name) >= sizeof(fi.f.name)) {
+		ctl_err("facility name too long (max %zu bytes)", sizeof(fi.f.name) - 1);
+		return CTL_EXIT_FAIL;
+	}
+	snprintf(fi.f.name, sizeof(fi.f.name), "%s", name);
+	fi.operating = true;
+	fi.capacity = 0;
+	if (ctl_store_open(data, &st) < 0)
+		return CTL_EXIT_FAIL;
+	r = store_facility_create(st, &fi, number, "kiumctl", clock_wall_ms());
+	store_close(st);
+	if (r == -EEXIST) {
+		ctl_err("facility code %s was issued before and is never reused", a->n_pos == 2
+			? a->pos[1] : "(next)");
+		return CTL_EXIT_FAIL;
+	}
+	if (r == -ENOSPC) {
+		ctl_err("no facility numbers left for %s%s (001-999 all issued)", fi.f.district,
+			fi.f.type);
+		return CTL_EXIT_FAIL;
+	}
+	if (r < 0) {
+		ctl_err(r == -EINVAL ? "bad facility name (UTF-8 text, no control characters)"
+				     : "cannot add the facility");
+		return CTL_EXIT_FAIL;
+	}
+	printf("facility %s added\n", fi.f.code);
+	return CTL_EXIT_OK;
+}
+
 int ctl_facility(const char *data, int argc, char **argv)
 {
-	static const char *const with_value[] = { "--name", NULL };
+	static const char *const with_value[] = { "--name", "--district", "--type", "--kind",
+						  NULL };
 	struct ctl_args a;
 	struct store *st = NULL;
-	struct store_facility f = { 0 }, *v = NULL;
+	struct store_facility *v = NULL;
 	const struct org_district *district;
-	enum org_type type;
-	const char *name;
 	size_t n = 0;
-	int r, number;
+	int r;
 
 	if (ctl_args_parse(argc, argv, with_value, NULL, &a) < 0)
 		return CTL_EXIT_USAGE;
-	if (a.n_pos == 2 && strcmp(a.pos[0], "add") == 0) {
-		name = ctl_opt(&a, "--name");
-		if (!name)
-			return ctl_usage("facility add CODE --name NAME");
-		if (org_facility_code_parse(a.pos[1], f.district, &type, &number) < 0) {
-			ctl_err("bad facility code '%s' (district + type + number, e.g. NWUK015: "
-				"district NW, type UK, number 015)", a.pos[1]);
-			return CTL_EXIT_FAIL;
-		}
-		snprintf(f.type, sizeof(f.type), "%s", org_type_code(type));
-		snprintf(f.code, sizeof(f.code), "%s", a.pos[1]);
-		if (strlen(name) >= sizeof(f.name)) {
-			ctl_err("facility name too long (max %zu bytes)", sizeof(f.name) - 1);
-			return CTL_EXIT_FAIL;
-		}
-		snprintf(f.name, sizeof(f.name), "%s", name);
-		if (ctl_store_open(data, &st) < 0)
-			return CTL_EXIT_FAIL;
-		r = store_facility_add(st, &f, clock_wall_ms());
-		store_close(st);
-		if (r < 0) {
-			ctl_err(r == -EEXIST   ? "facility %s already exists"
-				: r == -EINVAL ? "bad facility name for %s (UTF-8 text, no control "
-						 "characters)"
-					       : "cannot add facility %s",
-				f.code);
-			return CTL_EXIT_FAIL;
-		}
-		printf("facility %s added\n", f.code);
-		return CTL_EXIT_OK;
-	}
+	if ((a.n_pos == 1 || a.n_pos == 2) && strcmp(a.pos[0], "add") == 0)
+		return facility_add(data, &a);
 	if (a.n_pos == 1 && strcmp(a.pos[0], "list") == 0) {
 		if (ctl_store_open(data, &st) < 0)
 			return CTL_EXIT_FAIL;
@@ -79,7 +125,7 @@ int ctl_facility(const char *data, int argc, char **argv)
 		free(v);
 		return CTL_EXIT_OK;
 	}
-	return ctl_usage("facility add CODE --name NAME | facility list");
+	return ctl_usage(FACILITY_ADD_USAGE " | facility list");
 }
 
 int ctl_child(const char *data, int argc, char **argv)
