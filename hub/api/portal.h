@@ -1,7 +1,8 @@
 /*
  * The portal's back-office API (issue 5): login and sessions, sign-ups and approvals,
  * staff accounts and roles, guardian links, password reset and id lookup, the audit log.
- * Handlers live in portal_auth.c, portal_accounts.c and portal_children.c; the helpers
+ * Handlers live in portal_auth.c, portal_accounts.c, portal_staff.c (the account list,
+ * staff moves and leaving) and portal_children.c; the helpers
  * every portal handler uses (scope checks, audit rows, field errors) in portal_scope.c.
  * Everything runs on the event loop's thread.
  */
@@ -30,8 +31,14 @@ const char *api_portal_error_message(const char *code);
 /* Scope checks: each loads the object, answers 404 (unknown) or 403 out_of_scope, and
  * returns false; true when the caller may act on it (out, when not NULL, is filled). */
 bool api_scope_facility(struct api_call *call, const char *code, struct store_facility *out);
+/* The same for reading a facility's record (auth_scope_facility_read). */
+bool api_scope_facility_read(struct api_call *call, const char *code,
+			     struct store_facility *out);
 bool api_scope_child(struct api_call *call, const char *child, struct store_child *out);
 bool api_scope_account(struct api_call *call, const char *account, struct store_account *out);
+/* Whether account a is a coordinator's (the coordinator role and no role but
+ * coordinator_code) that the caller's coordinator programme roles reach (scope.h). */
+bool api_coordinator_in_reach(struct api_call *call, const struct store_account *a);
 /* Writes an audit row now (reads of a child's personal data), with the reply's status. */
 void api_audit(struct api_call *call, const char *action, const char *target);
 /* Names what the current call acts on, for the router's audit row. */
@@ -52,6 +59,10 @@ void api_portal_throttle_reset(void);
  * field_invalid and set *bad. */
 const char *api_field(struct api_call *call, json_t *o, const char *key, bool required,
 		      bool *bad);
+
+/* An account as JSON: the list's fields, and with detail its contact fields and facility
+ * history; both with its roles. */
+json_t *api_account_json(struct store *st, const struct store_account *a, bool detail);
 
 /* Handlers. */
 void api_portal_login(struct api_call *call);
@@ -76,6 +87,8 @@ void api_portal_enabled(struct api_call *call);
 void api_portal_account_history(struct api_call *call);
 void api_portal_staff_create(struct api_call *call);
 void api_portal_staff_list(struct api_call *call);
+void api_portal_staff_move(struct api_call *call);
+void api_portal_staff_leave(struct api_call *call);
 void api_portal_audit(struct api_call *call);
 void api_portal_child_get(struct api_call *call);
 void api_portal_guardian_request(struct api_call *call);

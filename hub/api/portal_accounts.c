@@ -15,6 +15,7 @@
 #include "hub/domain/accounts.h"
 #include "hub/domain/org.h"
 #include "hub/store/store.h"
+#include "hub/store/store_core.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -36,7 +37,7 @@ void api_portal_roles(struct api_call *call)
 	api_reply_json(call, 200, json_pack("{s:o}", "roles", arr));
 }
 
-static json_t *account_json(struct store *st, const struct store_account *a, bool detail)
+json_t *api_account_json(struct store *st, const struct store_account *a, bool detail)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I}", "id", a->id,
 			      "name", a->name, "duty", a->duty, "district", a->district,
@@ -45,15 +46,33 @@ static json_t *account_json(struct store *st, const struct store_account *a, boo
 			      "locked", a->locked_ms != 0, "created_ms", (json_int_t)a->created_ms,
 			      "last_login_ms", (json_int_t)a->last_login_ms);
 	struct store_role *roles = NULL;
+	struct store_account_move *mv = NULL;
 	size_t n = 0;
 
-	if (!o || !detail)
+	if (!o)
 		return o;
-	json_object_set_new(o, "phone", json_string(a->phone));
-	json_object_set_new(o, "office_phone", json_string(a->office_phone));
-	json_object_set_new(o, "email", json_string(a->email));
-	json_object_set_new(o, "failed_logins", json_integer(a->failed));
 	json_object_set_new(o, "enabled", json_boolean(a->enabled));
+	json_object_set_new(o, "left", json_boolean(a->left_ms != 0));
+	json_object_set_new(o, "must_change_password", json_boolean(a->must_change_pw));
+	if (detail) {
+		json_object_set_new(o, "phone", json_string(a->phone));
+		json_object_set_new(o, "office_phone", json_string(a->office_phone));
+		json_object_set_new(o, "email", json_string(a->email));
+		json_object_set_new(o, "failed_logins", json_integer(a->failed));
+	}
+	/* 시설 이력: moves between facilities and leaving, oldest first. */
+	if (detail && store_account_moves(st, a->id, &mv, &n) == 0) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; arr && i < n; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "from",
+							     mv[i].from, "to", mv[i].to, "reason",
+							     mv[i].reason, "actor", mv[i].actor,
+							     "at_ms", (json_int_t)mv[i].at_ms));
+		json_object_set_new(o, "facility_history", arr);
+		free(mv);
+	}
+	n = 0;
 	if (store_account_roles(st, a->id, &roles, &n) == 0) {
 		json_t *arr = json_array();
 
@@ -71,66 +90,13 @@ static json_t *account_json(struct store *st, const struct store_account *a, boo
 	return o;
 }
 
-void api_portal_accounts(struct api_call *call)
-{
-	struct store *st = api_store(call->api);
-	struct store_account_filter f = { 0 };
-	struct store_account *v = NULL;
-	char state[16], district[8];
-	json_t *arr;
-	size_t n = 0;
-	int q;
-
-	q = http_query_get(call->req->query, "state", state, sizeof(state));
-	if (q >= 0) {
-		if (!accounts_state_name(state)) {
-			api_reply_error(call, 400, "state_invalid", NULL);
-			return;
-		}
-		f.state = state;
-	} else if (q != -ENOENT) {
-		api_reply_error(call, 400, "bad_query", "state");
-		return;
-	}
-	q = http_query_get(call->req->query, "district", district, sizeof(district));
-	if (q >= 0) {
-		if (!org_district_by_code(district)) {
-			api_reply_error(call, 400, "district_invalid", NULL);
-			return;
-		}
-		f.district = district;
-	} else if (q != -ENOENT) {
-		api_reply_error(call, 400, "bad_query", "district");
-		return;
-	}
-	if (!(call->id.roles & AUTH_CITYWIDE)) {
-		/* District officers: their district's staff accounts only. */
-		if (f.district && strcmp(f.district, call->id.district) != 0) {
-			api_reply_error(call, 403, "out_of_scope", NULL);
-			return;
-		}
-		f.district = call->id.district;
-		f.staff_only = true;
-	}
-	if (store_account_list(st, &f, &v, &n) < 0) {
-		api_reply_error(call, 503, "store_unavailable", NULL);
-		return;
-	}
-	arr = json_array();
-	for (size_t i = 0; arr && i < n; i++)
-		if (auth_scope_account(&call->id, v[i].id, v[i].district, v[i].facility))
-			json_array_append_new(arr, account_json(st, &v[i], false));
-	free(v);
-	api_reply_json(call, 200, json_pack("{s:o}", "accounts", arr));
-}
-
 void api_portal_account_get(struct api_call *call)
 {
 	struct store_account a;
 
 	if (!api_scope_account(call, call->params[0], &a))
 		return;
-	api_reply_json(call, 200, account_json(api_store(call->api), &a, true));
+	api_reply_json(call, 200, api_account_json(api_store(call->api), &a, true));
 }
 
 void api_portal_approval(struct api_call *call)
@@ -318,7 +284,7 @@ void api_portal_roles_set(struct api_call *call)
 	}
 	if (store_account_get(api_store(call->api), a.id, &a) == 0) {
 		sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
-		api_reply_json(call, 200, account_json(api_store(call->api), &a, true));
+		api_reply_json(call, 200, api_account_json(api_store(call->api), &a, true));
 	} else {
 		api_reply_error(call, 503, "store_unavailable", NULL);
 	}
@@ -410,8 +376,17 @@ void api_portal_enabled(struct api_call *call)
 		api_reply_error(call, 409, "own_account", NULL);
 		goto out;
 	}
-	if (!(call->id.roles & AUTH_CITYWIDE) && !a.facility[0]) {
+	/* District officers: staff of their district; the coordinator programme's officers:
+	 * coordinators' accounts only, whatever else their roles let them read. */
+	if (!(call->id.roles & AUTH_CITYWIDE) &&
+	    !((call->id.roles & AUTH_ROLE_DISTRICT) && a.facility[0]) &&
+	    !api_coordinator_in_reach(call, &a)) {
 		api_reply_error(call, 403, "out_of_scope", NULL);
+		goto out;
+	}
+	/* Someone who left comes back with a new account, not by re-enabling the old one. */
+	if (a.left_ms && json_is_true(v)) {
+		api_reply_error(call, 409, "account_left", NULL);
 		goto out;
 	}
 	if (store_account_set_enabled(api_store(call->api), a.id, json_is_true(v),
@@ -553,7 +528,7 @@ void api_portal_staff_list(struct api_call *call)
 	}
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++)
-		json_array_append_new(arr, account_json(st, &v[i], false));
+		json_array_append_new(arr, api_account_json(st, &v[i], false));
 	free(v);
 	api_reply_json(call, 200, json_pack("{s:s, s:o}", "facility", f.code, "accounts", arr));
 }

@@ -1,7 +1,8 @@
 /*
  * Portal routes about getting in: login (Argon2id check, lockout after SESSION_MAX_FAILURES,
  * the same answer for unknown ids, wrong passwords and locked accounts), the session and
- * its CSRF token, logout, the district officer's and the parent's sign-up, password reset
+ * its CSRF token, logout, the district officer's and the parent's sign-up (both with the
+ * phone verification code sent through the outbox), password reset
  * by one-time token and id lookup (both answer 202 whatever the input matched, and put
  * their message in the notification outbox in the same transaction as the token).
  *
@@ -89,6 +90,7 @@ struct pw_job {
 	char account[STORE_ACCOUNT_ID_MAX];
 	struct store_account a;
 	bool district;
+	bool have_code;                 /* code_hash: the sign-up's phone code, spent on success */
 	uint8_t code_hash[STORE_HASH_BYTES];
 };
 
@@ -451,10 +453,10 @@ static void signup_then(struct pw_job *j)
 				err == -EINVAL ? "bad_request" : "store_unavailable", NULL);
 		return;
 	}
+	if (j->have_code && store_phone_code_check(st, a->phone, j->code_hash, PHONE_CODE_TRIES,
+						   true, clock_wall_ms()) < 0)
+		log_warn("portal: phone code of %s not marked used", a->id);
 	if (j->district) {
-		if (store_phone_code_check(st, a->phone, j->code_hash, PHONE_CODE_TRIES, true,
-					   clock_wall_ms()) < 0)
-			log_warn("portal: phone code of %s not marked used", a->id);
 		api_reply_json(call, 201, json_pack("{s:s, s:s, s:s}", "id", a->id, "state",
 						    "pending", "state_name",
 						    accounts_state_name("pending")));
@@ -468,7 +470,8 @@ static void signup_then(struct pw_job *j)
 }
 
 /* Refuses a taken id, then hashes pw on a worker and lets signup_then add the account and
- * answer. code_hash: the district sign-up's phone code (NULL for a parent). */
+ * answer. code_hash: the sign-up's verified phone code, spent once the account exists. A
+ * pending account is a district officer's, an approved one a parent's. */
 static void signup_store(struct api_call *call, struct store_account *a, const char *pw,
 			 const uint8_t *code_hash)
 {
@@ -486,8 +489,9 @@ static void signup_store(struct api_call *call, struct store_account *a, const c
 		return;
 	}
 	j->a = *a;
+	j->district = !strcmp(a->state, "pending");
 	if (code_hash) {
-		j->district = true;
+		j->have_code = true;
 		memcpy(j->code_hash, code_hash, sizeof(j->code_hash));
 	}
 	pw_start(j, call, signup_then);
@@ -543,6 +547,27 @@ out:
 	json_decref(body);
 }
 
+/* 휴대폰 인증: whether pcode is the code POST /api/v1/phone-verification sent to phone (not
+ * yet spent: a sign-up refused for another reason may retry); answers when not. */
+static bool phone_code_ok(struct api_call *call, const char *phone, const char *pcode,
+			  uint8_t hash[STORE_HASH_BYTES])
+{
+	int err;
+
+	phone_code_hash(phone, pcode, hash);
+	err = store_phone_code_check(api_store(call->api), phone, hash, PHONE_CODE_TRIES, false,
+				     clock_wall_ms());
+	if (err == -EACCES) {
+		api_reply_error(call, 400, "phone_code_invalid", NULL);
+		return false;
+	}
+	if (err < 0) {
+		api_reply_error(call, 503, "store_unavailable", NULL);
+		return false;
+	}
+	return true;
+}
+
 void api_portal_signup_district(struct api_call *call)
 {
 	json_t *body = api_read_json(call);
@@ -551,7 +576,6 @@ void api_portal_signup_district(struct api_call *call)
 	uint8_t hash[STORE_HASH_BYTES];
 	enum org_type t;
 	bool bad = false;
-	int err;
 
 	if (!body)
 		return;
@@ -579,18 +603,8 @@ void api_portal_signup_district(struct api_call *call)
 	snprintf(a.duty, sizeof(a.duty), "%s", duty);
 	snprintf(a.district, sizeof(a.district), "%s", district);
 	snprintf(a.state, sizeof(a.state), "pending");
-	/* 휴대폰 인증: the code sent to this phone by POST /api/v1/phone-verification. */
-	phone_code_hash(a.phone, pcode, hash);
-	err = store_phone_code_check(api_store(call->api), a.phone, hash, PHONE_CODE_TRIES, false,
-				     clock_wall_ms());
-	if (err == -EACCES) {
-		api_reply_error(call, 400, "phone_code_invalid", NULL);
+	if (!phone_code_ok(call, a.phone, pcode, hash))
 		goto out;
-	}
-	if (err < 0) {
-		api_reply_error(call, 503, "store_unavailable", NULL);
-		goto out;
-	}
 	signup_store(call, &a, pw, hash);
 out:
 	json_decref(body);
@@ -600,15 +614,24 @@ void api_portal_signup_parent(struct api_call *call)
 {
 	json_t *body = api_read_json(call);
 	struct store_account a = { 0 };
-	const char *pw = NULL;
+	uint8_t hash[STORE_HASH_BYTES];
+	const char *pw = NULL, *pcode;
+	bool bad = false;
 
 	if (!body)
 		return;
 	if (!signup_common(call, body, &a, &pw))
 		goto out;
 	api_audit_target(call, a.id);
+	pcode = api_field(call, body, "phone_code", true, &bad);
+	if (bad)
+		goto out;
 	snprintf(a.state, sizeof(a.state), "approved");
-	signup_store(call, &a, pw, NULL);
+	/* The same phone verification as the officers' sign-up: a member's phone is where
+	 * arrivals, departures and booking results go (알림톡). */
+	if (!phone_code_ok(call, a.phone, pcode, hash))
+		goto out;
+	signup_store(call, &a, pw, hash);
 out:
 	json_decref(body);
 }

@@ -209,7 +209,7 @@ void api_facility_get(struct api_call *call)
 	struct store_facility_info fi;
 	int64_t dep = 0;
 
-	if (!api_scope_facility(call, call->params[0], NULL))
+	if (!api_scope_facility_read(call, call->params[0], NULL))
 		return;
 	if (store_facility_info_get(api_store(call->api), call->params[0], &fi) < 0 ||
 	    store_facility_department(api_store(call->api), fi.f.code, &dep) < 0) {
@@ -352,6 +352,8 @@ void api_facility_list(struct api_call *call)
 					snprintf(types + strlen(types), sizeof(types) - strlen(types),
 						 "%s,", org_type_code((enum org_type)i));
 			q.types = types[0] ? types : NULL;
+		} else if (call->id.roles & AUTH_ROLE_SUPPORT_CITY) {
+			q.types = "CC"; /* open playrooms, every district */
 		} else {
 			q.code = call->id.facility[0] ? call->id.facility : "-";
 		}

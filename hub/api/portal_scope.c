@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -208,20 +209,33 @@ static bool scope_refuse(struct api_call *call, int err, const char *unknown_cod
 	return false;
 }
 
-bool api_scope_facility(struct api_call *call, const char *code, struct store_facility *out)
+static bool scope_facility(struct api_call *call, const char *code, struct store_facility *out,
+			   bool read)
 {
 	struct store_facility f;
 	int err = store_facility_get(api_store(call->api), code, &f);
 
 	if (err < 0)
 		return scope_refuse(call, err, "facility_unknown");
-	if (!auth_scope_facility(&call->id, f.district, f.type, f.code)) {
+	if (!(read ? auth_scope_facility_read : auth_scope_facility)(&call->id, f.district,
+								      f.type, f.code)) {
 		api_reply_error(call, 403, "out_of_scope", NULL);
 		return false;
 	}
 	if (out)
 		*out = f;
 	return true;
+}
+
+bool api_scope_facility(struct api_call *call, const char *code, struct store_facility *out)
+{
+	return scope_facility(call, code, out, false);
+}
+
+bool api_scope_facility_read(struct api_call *call, const char *code,
+			     struct store_facility *out)
+{
+	return scope_facility(call, code, out, true);
 }
 
 bool api_scope_child(struct api_call *call, const char *child, struct store_child *out)
@@ -254,6 +268,26 @@ ok:
 	return true;
 }
 
+bool api_coordinator_in_reach(struct api_call *call, const struct store_account *a)
+{
+	struct store_role *roles = NULL;
+	bool coordinator = false, other = false;
+	size_t n = 0;
+
+	if (!(call->id.roles & AUTH_PROGRAM) || !auth_scope_coordinators(&call->id, a->district))
+		return false;
+	if (store_account_roles(api_store(call->api), a->id, &roles, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(roles[i].role, "coordinator"))
+			coordinator = true;
+		else if (strcmp(roles[i].role, "coordinator_code") != 0)
+			other = true;
+	}
+	free(roles);
+	return coordinator && !other;
+}
+
 bool api_scope_account(struct api_call *call, const char *account, struct store_account *out)
 {
 	struct store_account a;
@@ -262,7 +296,8 @@ bool api_scope_account(struct api_call *call, const char *account, struct store_
 	if (err < 0)
 		return scope_refuse(call, err, "account_unknown");
 	memset(a.pw_hash, 0, sizeof(a.pw_hash));
-	if (!auth_scope_account(&call->id, a.id, a.district, a.facility)) {
+	if (!auth_scope_account(&call->id, a.id, a.district, a.facility) &&
+	    !api_coordinator_in_reach(call, &a)) {
 		api_reply_error(call, 403, "out_of_scope", NULL);
 		return false;
 	}

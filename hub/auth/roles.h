@@ -33,12 +33,30 @@ enum auth_role {
 	AUTH_ROLE_PARENT = 1u << 6,   /* 보호자 (accounts, later) */
 	AUTH_ROLE_DEVELOPER = 1u << 7,   /* 개발자권한 (portal accounts) */
 	AUTH_ROLE_COORDINATOR = 1u << 8, /* 보육반장, childcare coordinator (portal accounts) */
+	/* The coordinator programme's and the childcare support centers' officers (seed 001's
+	 * 일괄권한지정): outside the facilities' hierarchy, they see coordinator accounts only
+	 * (and the support centers also open playrooms, type CC), never children or bookings.
+	 * PORTAL.md has what each may do and why. */
+	AUTH_ROLE_COORD_CITY = 1u << 9,     /* 시관리자_보육반장: coordinators of every district */
+	AUTH_ROLE_COORD_DISTRICT = 1u << 10, /* 구관리자_보육반장: coordinators of their district */
+	AUTH_ROLE_SUPPORT_CITY = 1u << 11,  /* 시관리자_육아종합지원센터: reads coordinators and
+					     * open playrooms (CC) city-wide */
+	AUTH_ROLE_COORD_CODE = 1u << 12,    /* 보육반장코드: reads the coordinator list (ids,
+					     * the codes) of their district */
 };
 
 /* Portal roles that see everything (scope "city"). */
 #define AUTH_CITYWIDE (AUTH_ROLE_CITY | AUTH_ROLE_ADMIN | AUTH_ROLE_DEVELOPER)
 /* Every staff role of the portal. */
 #define AUTH_STAFF (AUTH_CITYWIDE | AUTH_ROLE_DISTRICT | AUTH_ROLE_CENTER | AUTH_ROLE_COORDINATOR)
+
+/* The coordinator programme's roles (not staff: AUTH_STAFF routes do not admit them). */
+#define AUTH_PROGRAM (AUTH_ROLE_COORD_CITY | AUTH_ROLE_COORD_DISTRICT | AUTH_ROLE_SUPPORT_CITY | \
+		      AUTH_ROLE_COORD_CODE)
+/* Those of them that manage coordinator accounts (사용여부). */
+#define AUTH_COORD_ADMIN (AUTH_ROLE_COORD_CITY | AUTH_ROLE_COORD_DISTRICT)
+/* Every portal account role: what one's own session routes admit. */
+#define AUTH_ACCOUNT (AUTH_STAFF | AUTH_ROLE_PARENT | AUTH_PROGRAM)
 
 /* A route admitting AUTH_PUBLIC needs no identity at all. */
 #define AUTH_PUBLIC 0u
@@ -66,7 +84,8 @@ struct auth_identity {
 	 * account, `facility` above is its facility. */
 	bool session;                     /* from a session cookie: CSRF applies */
 	char account[32];                 /* the account id */
-	char district[4];                 /* DISTRICT, CENTER, COORDINATOR: the district code */
+	char district[4];                 /* DISTRICT, CENTER, COORDINATOR, COORD_DISTRICT,
+					   * COORD_CODE: the district code */
 	unsigned ftypes;                  /* facility types (1 << enum org_type) the district
 					   * and center roles cover; 0 when none given */
 	char csrf[64];                    /* the session's CSRF token */

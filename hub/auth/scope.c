@@ -30,6 +30,23 @@ bool auth_scope_facility(const struct auth_identity *id, const char *district,
 	return type && org_type_parse(type, &t) == 0 && (id->ftypes & (1u << t));
 }
 
+bool auth_scope_facility_read(const struct auth_identity *id, const char *district,
+			      const char *type, const char *code)
+{
+	/* The support centers run the open playrooms: they read them, never change them. */
+	if ((id->roles & AUTH_ROLE_SUPPORT_CITY) && type && !strcmp(type, "CC"))
+		return true;
+	return auth_scope_facility(id, district, type, code);
+}
+
+bool auth_scope_coordinators(const struct auth_identity *id, const char *district)
+{
+	if (id->roles & (AUTH_CITYWIDE | AUTH_ROLE_COORD_CITY | AUTH_ROLE_SUPPORT_CITY))
+		return true;
+	return (id->roles & (AUTH_ROLE_COORD_DISTRICT | AUTH_ROLE_COORD_CODE)) && id->district[0] &&
+	       district && strcmp(id->district, district) == 0;
+}
+
 bool auth_scope_account(const struct auth_identity *id, const char *account,
 			const char *district, const char *facility)
 {

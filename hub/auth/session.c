@@ -101,8 +101,8 @@ int session_identity(struct store *st, const char *account, struct auth_identity
 		if (!def)
 			continue;
 		/* District and center roles need the scope they are about. */
-		if ((def->bit == AUTH_ROLE_DISTRICT || def->bit == AUTH_ROLE_COORDINATOR) &&
-		    !a.district[0])
+		if ((def->bit & (AUTH_ROLE_DISTRICT | AUTH_ROLE_COORDINATOR |
+				 AUTH_ROLE_COORD_DISTRICT | AUTH_ROLE_COORD_CODE)) && !a.district[0])
 			continue;
 		if (def->bit == AUTH_ROLE_CENTER && !a.facility[0])
 			continue;
@@ -162,6 +162,10 @@ void session_roles_text(const struct auth_identity *id, char *out, size_t outlen
 		{ AUTH_ROLE_DISTRICT, "district" }, { AUTH_ROLE_CENTER, "center" },
 		{ AUTH_ROLE_PARENT, "parent" },   { AUTH_ROLE_DEVELOPER, "developer" },
 		{ AUTH_ROLE_COORDINATOR, "coordinator" },
+		{ AUTH_ROLE_COORD_CITY, "coordinator_city" },
+		{ AUTH_ROLE_COORD_DISTRICT, "coordinator_district" },
+		{ AUTH_ROLE_SUPPORT_CITY, "support_center_city" },
+		{ AUTH_ROLE_COORD_CODE, "coordinator_code" },
 	};
 	size_t o = 0;
 

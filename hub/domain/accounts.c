@@ -23,6 +23,10 @@ const struct accounts_role accounts_roles[] = {
 	{ "center", "GI", AUTH_ROLE_CENTER, "센터관리자_지역아동센터" },
 	{ "center", "SK", AUTH_ROLE_CENTER, "센터관리자_서울형키즈카페" },
 	{ "coordinator", "", AUTH_ROLE_COORDINATOR, "보육반장" },
+	{ "coordinator_city", "", AUTH_ROLE_COORD_CITY, "시관리자_보육반장" },
+	{ "coordinator_district", "", AUTH_ROLE_COORD_DISTRICT, "구관리자_보육반장" },
+	{ "support_center_city", "", AUTH_ROLE_SUPPORT_CITY, "시관리자_육아종합지원센터" },
+	{ "coordinator_code", "", AUTH_ROLE_COORD_CODE, "보육반장코드" },
 	{ "parent", "", AUTH_ROLE_PARENT, "보호자(회원)" },
 };
 const size_t accounts_nroles = sizeof(accounts_roles) / sizeof(accounts_roles[0]);

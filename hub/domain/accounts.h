@@ -1,7 +1,10 @@
 /*
  * Portal roles of seed 001 (일괄권한지정) as (role kind, facility type): 시관리자_우리동네키움센터
  * is ("city", "UK"). Kinds: developer (개발자권한), operations (총괄운영), city, district and
- * center admins per facility type, coordinator (보육반장), parent (보호자 회원). One table
+ * center admins per facility type, coordinator (보육반장), the coordinator programme's
+ * officers (coordinator_city 시관리자_보육반장, coordinator_district 구관리자_보육반장,
+ * coordinator_code 보육반장코드) and the support centers' (support_center_city
+ * 시관리자_육아종합지원센터), parent (보호자 회원). One table
  * holds the Korean display names and the auth role bit each grant gives (hub/auth/roles.h).
  * Also the account field rules the portal shares (phone normalisation, account ids).
  */

@@ -592,7 +592,9 @@ out:
 	" AND (?7 IS NULL OR instr(id, ?7) > 0 OR instr(name, ?7) > 0)"                     \
 	" AND (?8 < 0 OR enabled = ?8)"                                                      \
 	" AND (?9 < 0 OR (facility IS NOT NULL) = ?9)"                                       \
-	" AND (?10 < 0 OR (left_ms IS NOT NULL) = ?10)"
+	" AND (?10 < 0 OR (left_ms IS NOT NULL) = ?10)"                                    \
+	" AND (?11 = 0 OR NOT EXISTS (SELECT 1 FROM account_roles r2 WHERE r2.account ="    \
+	" accounts.id AND r2.role NOT IN ('coordinator', 'coordinator_code')))"
 
 static void query_bind(sqlite3_stmt *s, const struct store_account_query *q)
 {
@@ -609,6 +611,7 @@ static void query_bind(sqlite3_stmt *s, const struct store_account_query *q)
 	sqlite3_bind_int(s, 8, q->enabled);
 	sqlite3_bind_int(s, 9, q->staff);
 	sqlite3_bind_int(s, 10, q->left);
+	sqlite3_bind_int(s, 11, q->coordinators_only);
 }
 
 int store_account_search(struct store *st, const struct store_account_query *q,
@@ -635,11 +638,11 @@ int store_account_search(struct store *st, const struct store_account_query *q,
 	if (r < 0)
 		return r;
 	s = store_prepare(st, "SELECT " ACCOUNT_COLS " FROM accounts" ACCOUNT_WHERE
-			      " ORDER BY created_ms DESC, id DESC LIMIT ?11 OFFSET ?12");
+			      " ORDER BY created_ms DESC, id DESC LIMIT ?12 OFFSET ?13");
 	if (!s)
 		return -EIO;
 	query_bind(s, q);
-	sqlite3_bind_int64(s, 11, (sqlite3_int64)q->per_page);
-	sqlite3_bind_int64(s, 12, (sqlite3_int64)((q->page - 1) * q->per_page));
+	sqlite3_bind_int64(s, 12, (sqlite3_int64)q->per_page);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)((q->page - 1) * q->per_page));
 	return account_rows(st, s, out, n);
 }

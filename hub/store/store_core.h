@@ -28,6 +28,8 @@ struct store_account_query {
 	int enabled;            /* -1 any, 0 disabled, 1 enabled (사용여부) */
 	int staff;              /* -1 any, 1 bound to a facility, 0 not bound */
 	int left;               /* -1 any, 0 still working, 1 left (퇴사) */
+	bool coordinators_only; /* only accounts whose roles are coordinator (보육반장) and
+				 * coordinator_code: what the coordinator programme manages */
 	size_t page, per_page;  /* page from 1; per_page 1..STORE_ACCOUNT_PAGE_MAX */
 };
 /* Newest first (created, then id). *total counts every match. Caller frees *out. -EINVAL

@@ -52,7 +52,12 @@ op POST "/api/v1/facilities/NWUK015/capacity-requests/$(json_get "$out" 'j["id"]
 expect_eq "of 2 places, approved as a capacity change" "$(st) $(op GET /api/v1/facilities/NWUK015/care | python3 -c 'import json,sys; print(json.load(sys.stdin)["capacity"])')" "200 2"
 
 touch "$T/mom"
-hcurl -H "$J" --data '{"id":"mom01","password":"Parent2026ok","password_confirm":"Parent2026ok","name":"김엄마","phone":"010-3333-4444"}' \
+hcurl -H "$J" --data '{"phone":"010-3333-4444"}' -o /dev/null "$URL/api/v1/phone-verification"
+pcode=$(python3 -c "
+import json, sqlite3, sys
+row = sqlite3.connect(sys.argv[1]).execute(\"SELECT params FROM notification_outbox WHERE template = 'phone_verify' ORDER BY id DESC LIMIT 1\").fetchone()
+print(json.loads(row[0])['code'])" "$T/hub.db")
+hcurl -H "$J" --data "{\"id\":\"mom01\",\"password\":\"Parent2026ok\",\"password_confirm\":\"Parent2026ok\",\"name\":\"김엄마\",\"phone\":\"010-3333-4444\",\"phone_code\":\"$pcode\"}" \
 	-o /dev/null "$URL/api/v1/signup/parent"
 out=$(hcurl -c "$T/mom" -H "$J" --data '{"id":"mom01","password":"Parent2026ok"}' "$URL/api/v1/session")
 MCSRF=$(json_get "$out" 'j["csrf_token"]')

@@ -26,6 +26,10 @@ static unsigned role_bit(const char *name)
 		{ "district", AUTH_ROLE_DISTRICT }, { "center", AUTH_ROLE_CENTER },
 		{ "parent", AUTH_ROLE_PARENT }, { "developer", AUTH_ROLE_DEVELOPER },
 		{ "coordinator", AUTH_ROLE_COORDINATOR },
+		{ "coordinator_city", AUTH_ROLE_COORD_CITY },
+		{ "coordinator_district", AUTH_ROLE_COORD_DISTRICT },
+		{ "support_center_city", AUTH_ROLE_SUPPORT_CITY },
+		{ "coordinator_code", AUTH_ROLE_COORD_CODE },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
