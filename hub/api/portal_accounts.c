@@ -191,8 +191,8 @@ static bool grant_ok(struct api_call *call, const struct accounts_role *def,
 		api_reply_error(call, 400, "role_invalid", "center roles match the facility type");
 		return false;
 	}
-	if ((def->bit == AUTH_ROLE_DISTRICT || def->bit == AUTH_ROLE_COORDINATOR) &&
-	    !a->district[0]) {
+	if ((def->bit & (AUTH_ROLE_DISTRICT | AUTH_ROLE_COORDINATOR | AUTH_ROLE_COORD_DISTRICT |
+			 AUTH_ROLE_COORD_CODE)) && !a->district[0]) {
 		api_reply_error(call, 400, "role_invalid", "the account has no district");
 		return false;
 	}
