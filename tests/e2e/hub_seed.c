@@ -9,10 +9,14 @@
  *   hub_seed DB device ID FACILITY SERIAL SHA256   (hex, as kiumctl records them)
  *   hub_seed DB revoke ID
  *   hub_seed DB token ROLE          prints the token secret on stdout
+ *   hub_seed DB parent ID PHONE PASSWORD NAME   an approved parent (member) account, as
+ *                                   the sign-up with a verified phone leaves it
  */
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/tap.h"
+#include "hub/auth/password.h"
+#include "hub/domain/accounts.h"
 #include "hub/store/store.h"
 
 #include <stdio.h>
@@ -64,6 +68,20 @@ int main(int argc, char **argv)
 		err = store_token_create(st, argv[3], "e2e", now, &id, secret, sizeof(secret));
 		if (err == 0)
 			printf("%s\n", secret);
+	} else if (strcmp(cmd, "parent") == 0 && argc == 7) {
+		struct store_account a = { 0 };
+		struct store_role role = { .role = "parent" };
+
+		snprintf(a.id, sizeof(a.id), "%s", argv[3]);
+		snprintf(a.name, sizeof(a.name), "%s", argv[6]);
+		snprintf(a.state, sizeof(a.state), "approved");
+		err = accounts_phone_normalize(argv[4], a.phone, sizeof(a.phone));
+		if (err == 0)
+			err = password_hash(argv[5], a.pw_hash, sizeof(a.pw_hash));
+		if (err == 0)
+			err = store_account_add(st, &a, a.id, now);
+		if (err == 0)
+			err = store_account_roles_set(st, a.id, &role, 1, a.id, now);
 	} else {
 		fprintf(stderr, "hub_seed: bad command\n");
 	}
