@@ -129,7 +129,13 @@ def main():
               "end": str(d0 + datetime.timedelta(days=n * (i + 1) // 4 - 1)),
               "open": "00:00", "close": "23:59", "meal": True, "snack": True} for i in range(4)]
     op.call("PUT", f"/api/v1/terms/{y}", {"terms": terms})
-    op.call("PUT", "/api/v1/facilities/NWUK015/care", {"kind": "general", "capacity": 5})
+    # The care route sets the kind; the capacity is the district's approval of a request.
+    op.call("PUT", "/api/v1/facilities/NWUK015/care", {"kind": "general"})
+    if op.call("GET", "/api/v1/facilities/NWUK015/care").get("capacity") != 5:
+        req = op.call("POST", "/api/v1/facilities/NWUK015/capacity-requests",
+                      {"capacity": 5, "reason": "개소 정원"})
+        op.call("POST", f"/api/v1/facilities/NWUK015/capacity-requests/{req['id']}/decision",
+                {"decision": "approve"})
 
     fac = [("노원구 우리동네키움센터 16호점", "NW", "UK", "general", "상계동", 99.0),
            ("강남구 우리동네키움센터 1호점", "GN", "UK", "hub", "역삼동", 132.0),
@@ -175,18 +181,24 @@ def main():
         op.call("POST", "/api/v1/facilities/NWUK015/cards", {"uid": uid, "child": cid}, ok=(201, 409))
 
     # Accounts.
+    first = "Temp2026first"  # staff change the password their officer chose at the first login
     op.call("POST", "/api/v1/facilities/NWUK015/accounts",
-            {"name": "이센터", "password": PASSWORD["center"], "password_confirm": PASSWORD["center"]})
+            {"name": "이센터", "password": first, "password_confirm": first})
     op.call("PUT", "/api/v1/accounts/NWUK015001/roles", {"roles": [{"role": "center", "type": "UK"}]})
+    Hub(a.url, a.ca).login("NWUK015001", first).call(
+        "POST", "/api/v1/session/password",
+        {"current_password": first, "password": PASSWORD["center"], "password_confirm": PASSWORD["center"]})
     op.call("POST", f"/api/v1/facilities/{nw2}/accounts",
             {"name": "정담당", "password": PASSWORD["staff2"], "password_confirm": PASSWORD["staff2"]})
     center = Hub(a.url, a.ca).login("NWUK015001", PASSWORD["center"])
     center.call("POST", "/api/v1/facilities/NWUK015/capacity-requests",
                 {"capacity": 8, "reason": "프로그램실 확장(전용면적 26.4㎡ 추가)"})
     anon = Hub(a.url, a.ca)
+    anon.call("POST", "/api/v1/phone-verification", {"phone": "010-0000-1001"})
     anon.call("POST", "/api/v1/signup/parent",
               {"id": "mom01", "password": PASSWORD["parent"], "password_confirm": PASSWORD["parent"],
-               "name": "김엄마", "phone": "010-0000-1001"})
+               "name": "김엄마", "phone": "010-0000-1001",
+               "phone_code": outbox(a.db, "phone_verify", "code")})
     mom = anon.login("mom01", PASSWORD["parent"])
     mom.call("POST", "/api/v1/children/C001/guardians", {})
     op.call("POST", "/api/v1/children/C001/guardians/mom01/confirm", {})
