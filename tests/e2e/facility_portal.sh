@@ -10,7 +10,7 @@
 
 hub_pki "$T/pki" || die "cannot make certificates"
 "$HELPERS/hub_seed" "$T/hub.db" facility GNUK001 "강남 키움센터 1호" || die "seed facility"
-echo 'Cityadmin2026' | "$BIN/kiumctl" --data "$T" account create-city-admin seoulcity --no-forced-change \
+echo 'Cityadmin2026' | "$BIN/kiumctl" --data "$T" account create-city-admin seoulcity \
 	--name "서울시 담당자" --password-stdin >"$T/ctl.out" 2>&1 || die "kiumctl: $(cat "$T/ctl.out")"
 # A district officer of 노원구 (the sign-up flow is portal_accounts.sh's): same password hash.
 python3 - "$T/hub.db" <<'PY' || die "seed district officer"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The portal's account flows over real HTTPS with curl cookie jars: kiumctl bootstraps the
-# first city officer, who must change the password at the first login (so must staff made by
-# a district officer); a district officer verifies their phone and signs up (승인대기), is refused login until the city
+# first city officer for someone else, who must change the password at the first login (so
+# must staff made by a district officer); a district officer verifies their phone and signs up (승인대기), is refused login until the city
 # officer approves (CSRF enforced), then creates a staff account by the id rule; five wrong
 # passwords lock it, the city officer unlocks it; a password reset goes through the
 # notification outbox (read from the store) and its token works once; the audit log has the
@@ -13,7 +13,7 @@
 hub_pki "$T/pki" || die "cannot make certificates"
 "$HELPERS/hub_seed" "$T/hub.db" facility NWUK015 "노원 키움센터 15호" || die "seed facility"
 "$HELPERS/hub_seed" "$T/hub.db" facility GNUK001 "강남 키움센터 1호" || die "seed facility"
-echo 'Cityadmin2026' | "$BIN/kiumctl" --data "$T" account create-city-admin seoulcity \
+echo 'Cityadmin2026' | "$BIN/kiumctl" --data "$T" account create-city-admin seoulcity --must-change-password \
 	--name "서울시 담당자" --password-stdin >"$T/ctl.out" 2>&1 || die "kiumctl: $(cat "$T/ctl.out")"
 echo 'short' | "$BIN/kiumctl" --data "$T" account create-city-admin other1 --name x \
 	--password-stdin >/dev/null 2>&1
@@ -64,7 +64,8 @@ out=$(post city /api/v1/session '{"id":"seoulcity","password":"Cityadmin2026"}')
 expect_eq "city officer logs in" "$(st)" "200"
 CITY_CSRF=$(json_get "$out" 'j["csrf_token"]')
 check "session cookie is HttpOnly, Secure, SameSite=Strict" grep -qi 'set-cookie: kium_session=.*; HttpOnly; Secure; SameSite=Strict; Path=/' "$T/hdr"
-# An account someone else made (kiumctl here) changes its password before anything else.
+# An account someone else made (kiumctl --must-change-password here) changes its password
+# before anything else.
 expect_eq "the first login says the password must be changed" "$(json_get "$out" 'j["must_change_password"]')" "True"
 get city /api/v1/accounts >/dev/null
 expect_eq "until then a read is refused" "$(st) $(code)" "403 password_change_required"

@@ -14,7 +14,7 @@ for f in "NWUK015 노원 15호" "NWUK016 노원 16호" "GNUK001 강남 1호"; do
 	"$HELPERS/hub_seed" "$T/hub.db" facility ${f%% *} "${f#* }" >/dev/null || die "seed facility"
 done
 echo 'Cityadmin2026' | "$BIN/kiumctl" --data "$T" account create-city-admin seoulcity \
-	--no-forced-change --name "서울시 담당자" --password-stdin >/dev/null 2>&1 || die "kiumctl"
+	--name "서울시 담당자" --password-stdin >/dev/null 2>&1 || die "kiumctl"
 hub_config "$T/hub.conf"
 hub_start "$T/hub.conf"
 

@@ -3,9 +3,9 @@
  * city officer cannot be approved by anyone through the portal, so it is created here,
  * approved, with the city roles (시관리자) of every facility type unless --type narrows them.
  * Also: unlock an account, list accounts. The password is read from stdin (one line), never
- * from the command line, where other users could see it. Like every account made by someone
- * else, the officer must change the password at the first login, unless --no-forced-change
- * says the operator is creating their own account.
+ * from the command line, where other users could see it. The bootstrap account is usually
+ * the operator's own; made for another person (--must-change-password), the officer must
+ * change the password at the first login like every account someone else made.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -22,7 +22,7 @@
 
 static const char account_usage[] =
 	"account create-city-admin ID --name NAME --password-stdin [--phone P] [--email E]"
-	" [--type UK]... [--no-forced-change] | account unlock ID | account list";
+	" [--type UK]... [--must-change-password] | account unlock ID | account list";
 
 /* One line of stdin without its newline; -EINVAL when empty or too long. */
 static int read_password(char *buf, size_t len)
@@ -90,7 +90,7 @@ static int create_city_admin(const char *data, const struct ctl_args *a)
 	snprintf(acc.name, sizeof(acc.name), "%s", name);
 	snprintf(acc.email, sizeof(acc.email), "%s", email ? email : "");
 	snprintf(acc.state, sizeof(acc.state), "approved");
-	acc.must_change_pw = !ctl_flag(a, "--no-forced-change");
+	acc.must_change_pw = ctl_flag(a, "--must-change-password");
 	if (password_hash(pw, acc.pw_hash, sizeof(acc.pw_hash)) < 0) {
 		ctl_err("cannot hash the password");
 		goto out;
@@ -120,7 +120,7 @@ out:
 int ctl_account(const char *data, int argc, char **argv)
 {
 	static const char *const with_value[] = { "--name", "--phone", "--email", "--type", NULL };
-	static const char *const flags[] = { "--password-stdin", "--no-forced-change", NULL };
+	static const char *const flags[] = { "--password-stdin", "--must-change-password", NULL };
 	struct store_account *v = NULL;
 	struct store *st = NULL;
 	struct ctl_args a;
