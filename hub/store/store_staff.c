@@ -1,6 +1,6 @@
 /*
  * Staff accounts over time (store_core.h): moves between facilities and leaving, each kept
- * in account_moves (migration 8) in the transaction that makes the change; the forced
+ * in account_moves (migration 11) in the transaction that makes the change; the forced
  * password change flag; and a center's care kind set without touching its capacity.
  */
 #include <errno.h>
