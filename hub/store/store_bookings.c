@@ -247,17 +247,17 @@ static int bk_collect(struct store *st, sqlite3_stmt *s, struct store_booking **
 }
 
 /* The bookings holding places at facility that meet cand's days and hours: only what the
- * capacity rule reads (kind, days, weekdays, hours, child), as this runs inside every
- * placement. Bookings outside cand's hours cannot change the count at any of its minutes
- * (booking_capacity_check sweeps the overlap only), so they are not read. */
+ * capacity rule reads (kind, days, weekdays, hours: all in the index, migration 12), as
+ * this runs inside every placement. Bookings outside cand's hours cannot change the count
+ * at any of its minutes (booking_capacity_check sweeps the overlap only): not read. */
 static int bk_held(struct store *st, const char *facility, const struct store_booking *cand,
 		   struct store_booking **out, size_t *n)
 {
 	int64_t from = cand->start_day, to = cand->end_day;
 	/* The index by state, not by end day: in a rush every booking of a facility meets the
-	 * day, and only the places held are wanted (migration 10). */
+	 * day, and only the places held are wanted (migrations 10, 12). */
 	sqlite3_stmt *s = store_cached(st, "SELECT id, kind, start_day, end_day, weekdays,"
-					    " start_min, end_min, child, state FROM bookings"
+					    " start_min, end_min FROM bookings"
 					    " INDEXED BY bookings_facility_state WHERE"
 					    " facility = ? AND state IN ('pending','approved',"
 					    "'offered') AND start_day <= ? AND end_day >= ?"
@@ -296,8 +296,7 @@ static int bk_held(struct store *st, const char *facility, const struct store_bo
 		b->weekdays = (unsigned)sqlite3_column_int(s, 4);
 		b->start_min = sqlite3_column_int(s, 5);
 		b->end_min = sqlite3_column_int(s, 6);
-		store_col_text(s, 7, b->child, sizeof(b->child));
-		store_col_text(s, 8, b->state, sizeof(b->state));
+		b->child[0] = b->state[0] = '\0';
 		snprintf(b->facility, sizeof(b->facility), "%s", facility);
 		b->parent[0] = b->reason[0] = b->docs[0] = b->created_by[0] = '\0';
 		b->offline = false;

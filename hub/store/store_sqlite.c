@@ -234,6 +234,11 @@ static const char *const migrations[] = {
 	" from_facility TEXT NOT NULL, to_facility TEXT NOT NULL DEFAULT '',"
 	" reason TEXT NOT NULL, actor TEXT NOT NULL, at_ms INTEGER NOT NULL);"
 	"CREATE INDEX account_moves_account ON account_moves(account, id);",
+	/* 12 (booking rush): the same index covering what the capacity check reads, so the
+	 * held places come from the index alone. */
+	"DROP INDEX bookings_facility_state;"
+	"CREATE INDEX bookings_facility_state ON bookings(facility, state, start_day, kind,"
+	" end_day, start_min, end_min, weekdays);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
