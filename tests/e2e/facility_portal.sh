@@ -2,7 +2,8 @@
 # Facilities over real HTTPS with curl cookie jars: a district officer registers a facility
 # (the hub issues NWUK001, capacity from the floor area), CSRF is enforced, another district's
 # facility and district are refused, a capacity change is proposed, a rejection without a
-# reason refused, the approval changes the capacity the booking rules read (facility_care),
+# reason refused, the approval changes the capacity the booking rules read (facility_care)
+# and the care route cannot set it,
 # the city pages through every district's facilities, and the audit log has the changes.
 # timeout: 40
 . "$(dirname "$0")/lib.bash"
@@ -65,6 +66,11 @@ send POST nw "/api/v1/facilities/NWUK001/capacity-requests/$id/decision" '{"deci
 expect_eq "the district approves" "$(st)" "200"
 expect_eq "the booking rules' capacity changed" \
 	"$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT capacity FROM facility_care WHERE facility = ?", ("NWUK001",)).fetchone()[0])' "$T/hub.db")" "35"
+# The booking settings route cannot bypass the approval: kind and sick places only.
+send PUT nw /api/v1/facilities/NWUK001/care '{"kind":"general","capacity":99}' "$NW" >/dev/null
+expect_eq "the care route refuses a capacity" "$(st) $(code)" "400 capacity_by_request"
+out=$(send PUT nw /api/v1/facilities/NWUK001/care '{"kind":"convergent","sick_capacity":2}' "$NW")
+expect_eq "it sets the kind and the sick places, the approved capacity stays" "$(st) $(json_get "$out" 'j["kind"], j["capacity"], j["sick_capacity"]')" "200 ('convergent', 35, 2)"
 out=$(get city /api/v1/facilities/NWUK001/capacity-requests)
 expect_eq "the history shows who decided" "$(json_get "$out" '[(i["state"], i["decided_by"]) for i in j["items"]]')" "[('approved', 'nwofficer')]"
 
