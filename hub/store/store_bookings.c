@@ -568,7 +568,7 @@ int store_booking_list(struct store *st, const struct store_booking_filter *f,
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ")");
 	}
 	snprintf(sql + len, sizeof(sql) - len, " ORDER BY b.id");
-	if (!(s = store_prepare(st, sql)))
+	if (!(s = store_cached(st, sql)))
 		return -EIO;
 	if (f->facility)
 		sqlite3_bind_text(s, 1, f->facility, -1, SQLITE_STATIC);
@@ -586,7 +586,7 @@ int store_booking_list(struct store *st, const struct store_booking_filter *f,
 	for (int k = 0; f->states && f->states[k] && k < 8; k++)
 		sqlite3_bind_text(s, 8 + k, f->states[k], -1, SQLITE_STATIC);
 	r = bk_collect(st, s, out, n);
-	sqlite3_finalize(s);
+	store_release(st, s);
 	return r;
 }
 

@@ -50,7 +50,7 @@ out:
 int store_correction_list(struct store *st, const char *facility, const char *child,
 			  int64_t day, struct store_correction **out, size_t *n)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT id, facility, child, day, status, reason,"
+	sqlite3_stmt *s = store_cached(st, "SELECT id, facility, child, day, status, reason,"
 					    " actor, at_ms FROM attendance_corrections WHERE"
 					    " (?1 IS NULL OR facility = ?1) AND (?2 IS NULL OR"
 					    " child = ?2) AND (?3 = 0 OR day = ?3) ORDER BY id");
@@ -94,7 +94,7 @@ int store_correction_list(struct store *st, const char *facility, const char *ch
 	if (rc != SQLITE_DONE)
 		r = store_step_error(st, rc, "corrections");
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	if (r < 0) {
 		free(v);
 		return r;

@@ -54,7 +54,7 @@ struct store {
 	sqlite3_stmt *stmt[SS_COUNT];
 	struct store_stats_cache *stats; /* store_stats.c: rollups pending in the open batch */
 	struct {
-		const char *sql;                 /* the literal's address is the key */
+		char *text;                      /* the SQL: the key */
 		sqlite3_stmt *s;
 	} cached[STORE_CACHED_MAX];              /* store_cached */
 };
@@ -76,10 +76,10 @@ sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, const char *sq
 /* Prepares a one-off statement (caller finalizes). NULL after logging. */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 /* A statement compiled once per store and kept (hot paths: the booking rush compiled its
- * SQL on every request). sql must be a string literal (its address is the key). Give it
+ * SQL on every request). Found by its text, so SQL built in a buffer works too. Give it
  * back with store_release (reset, bindings cleared), never sqlite3_finalize. Not for a
  * statement that may be in use by a caller up the stack. Falls back to store_prepare's
- * behaviour when the cache is full (store_release then finalizes). */
+ * behaviour when the cache is full (store_release finalizes). */
 sqlite3_stmt *store_cached(struct store *st, const char *sql);
 void store_release(struct store *st, sqlite3_stmt *s);
 /* Steps a statement that returns no rows: 0, -EEXIST (unique), -ENOENT (foreign key),

@@ -277,8 +277,8 @@ sqlite3_stmt *store_cached(struct store *st, const char *sql)
 	sqlite3_stmt *s = NULL;
 	int i;
 
-	for (i = 0; i < STORE_CACHED_MAX && st->cached[i].sql; i++)
-		if (st->cached[i].sql == sql) {
+	for (i = 0; i < STORE_CACHED_MAX && st->cached[i].s; i++)
+		if (!strcmp(st->cached[i].text, sql)) {
 			sqlite3_reset(st->cached[i].s);
 			sqlite3_clear_bindings(st->cached[i].s);
 			return st->cached[i].s;
@@ -287,10 +287,8 @@ sqlite3_stmt *store_cached(struct store *st, const char *sql)
 		log_err("store: prepare failed: %s", sqlite3_errmsg(st->db));
 		return NULL;
 	}
-	if (i < STORE_CACHED_MAX) {
-		st->cached[i].sql = sql;
+	if (i < STORE_CACHED_MAX && (st->cached[i].text = strdup(sql)))
 		st->cached[i].s = s;
-	}
 	return s;
 }
 
@@ -298,7 +296,7 @@ void store_release(struct store *st, sqlite3_stmt *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < STORE_CACHED_MAX && st->cached[i].sql; i++)
+	for (int i = 0; i < STORE_CACHED_MAX && st->cached[i].s; i++)
 		if (st->cached[i].s == s) {
 			sqlite3_reset(s);
 			sqlite3_clear_bindings(s);
@@ -665,8 +663,10 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < SS_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
-	for (int i = 0; i < STORE_CACHED_MAX; i++)
+	for (int i = 0; i < STORE_CACHED_MAX; i++) {
 		sqlite3_finalize(st->cached[i].s);
+		free(st->cached[i].text);
+	}
 	store_stats_cache_free(st);
 	if (st->db) {
 		store_tx_rollback(st);

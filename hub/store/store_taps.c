@@ -182,7 +182,7 @@ int store_attendance_day(struct store *st, const char *facility, int64_t day,
 	 * receipt if that time cannot be trusted), else, for a card assigned moments after a
 	 * reader with a slightly slow clock saw it, the holder when the hub received it (c2).
 	 * (Rows of schema <= 2 resolved the child at ingest, in taps.child_id.) */
-	s = store_prepare(st, "SELECT t.device_id, t.seq, t.uid,"
+	s = store_cached(st, "SELECT t.device_id, t.seq, t.uid,"
 			      " coalesce(t.child_id, c1.child_id, c2.child_id),"
 			      " ch.name, t.time_ms, t.wall_ms, t.received_ms, t.time_flag, t.dir,"
 			      " t.result FROM taps t"
@@ -238,7 +238,7 @@ int store_attendance_day(struct store *st, const char *facility, int64_t day,
 	*n = k;
 	v = NULL;
 out:
-	sqlite3_finalize(s);
+	store_release(st, s);
 	free(v);
 	return r;
 }
