@@ -51,7 +51,7 @@ static int seed(struct store *st, int kind)
 
 			snprintf(a.id, sizeof(a.id), "p%03d_%d", i, g);
 			snprintf(a.name, sizeof(a.name), "보호자");
-			snprintf(a.phone, sizeof(a.phone), "010%04d%04d", i, g);
+			snprintf(a.phone, sizeof(a.phone), "010%04d%04d", i % 10000, g % 10000);
 			snprintf(a.state, sizeof(a.state), "approved");
 			snprintf(a.pw_hash, sizeof(a.pw_hash), "x");
 			a.enabled = true;
