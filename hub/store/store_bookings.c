@@ -319,16 +319,22 @@ out:
 
 static int bk_count_waiting(struct store *st, const struct store_booking *b, size_t *n)
 {
-	sqlite3_stmt *s = store_cached(st, "SELECT count(*) FROM bookings WHERE facility = ? AND"
-					    " state = 'waiting' AND kind = ? AND"
-					    " (kind = 'regular' OR start_day = ?)");
+	/* Regular bookings wait per kind, the others per day: two statements, so that each
+	 * is a count over one range of bookings_facility_state (an OR would walk them all). */
+	bool regular = !strcmp(b->kind, "regular");
+	sqlite3_stmt *s = regular
+		? store_cached(st, "SELECT count(*) FROM bookings WHERE facility = ? AND"
+				   " state = 'waiting' AND kind = ?")
+		: store_cached(st, "SELECT count(*) FROM bookings WHERE facility = ? AND"
+				   " state = 'waiting' AND kind = ? AND start_day = ?");
 	int rc;
 
 	if (!s)
 		return -EIO;
 	sqlite3_bind_text(s, 1, b->facility, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, b->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, b->start_day);
+	if (!regular)
+		sqlite3_bind_int64(s, 3, b->start_day);
 	rc = sqlite3_step(s);
 	*n = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(s, 0) : 0;
 	store_release(st, s);
