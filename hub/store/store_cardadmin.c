@@ -180,25 +180,6 @@ out:
 	return r;
 }
 
-/* The facility's next roster version, inside the open transaction. */
-static int cardadmin_bump(struct store *st, const char *facility, int64_t *version)
-{
-	sqlite3_stmt *s = store_prepare(st, "UPDATE facilities SET roster_version ="
-					    " roster_version + 1 WHERE code = ? RETURNING roster_version");
-	int rc, r = 0;
-
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*version = sqlite3_column_int64(s, 0);
-	else
-		r = rc == SQLITE_DONE ? -ENOENT : store_step_error(st, rc, "roster bump");
-	sqlite3_finalize(s);
-	return r;
-}
-
 /* Deactivates every active card of the child; the newest one's UID goes to replaced. */
 static int cardadmin_retire(struct store *st, const struct store_child *ch, int64_t now_ms,
 			    char *replaced, int *count)
@@ -222,7 +203,7 @@ static int cardadmin_retire(struct store *st, const struct store_child *ch, int6
 	sqlite3_finalize(s);
 	if (r < 0 || *count == 0)
 		return r;
-	if ((r = cardadmin_bump(st, ch->facility, &version)) < 0)
+	if ((r = store_roster_bump(st, ch->facility, &version)) < 0)
 		return r;
 	s = store_prepare(st, "UPDATE cards SET active = 0, removed_ms = ?, version = ?"
 			      " WHERE child_id = ? AND active = 1");
@@ -244,7 +225,6 @@ int store_card_register(struct store *st, const uint8_t *uid, uint8_t uid_len,
 	struct store_card_row held;
 	sqlite3_stmt *s = NULL;
 	char hex[STORE_UID_HEX_MAX];
-	int64_t version;
 	int r, count = 0;
 
 	replaced[0] = '\0';
@@ -283,22 +263,8 @@ int store_card_register(struct store *st, const uint8_t *uid, uint8_t uid_len,
 	} else if ((r = cardadmin_retire(st, &ch, now_ms, replaced, &count)) < 0) {
 		goto out;
 	}
-	if ((r = cardadmin_bump(st, ch.facility, &version)) < 0)
+	if ((r = store_card_insert(st, hex, &ch, now_ms)) < 0)
 		goto out;
-	s = store_prepare(st, "INSERT INTO cards (uid, facility, child_id, active, version,"
-			      " assigned_ms) VALUES (?, ?, ?, 1, ?, ?)");
-	if (!s) {
-		r = -EIO;
-		goto out;
-	}
-	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, ch.facility, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, ch.id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, version);
-	sqlite3_bind_int64(s, 5, now_ms);
-	if ((r = store_step_done(st, s, "card register")) < 0)
-		goto out;
-	sqlite3_finalize(s);
 	return store_tx_commit(st);
 out:
 	sqlite3_finalize(s);

@@ -18,8 +18,7 @@ static bool uid_len_valid(uint8_t len)
 	return len == 4 || len == 7 || len == 10;
 }
 
-/* Bumps the facility's roster version inside the open transaction; *version gets the new one. */
-static int roster_bump(struct store *st, const char *facility, int64_t *version)
+int store_roster_bump(struct store *st, const char *facility, int64_t *version)
 {
 	sqlite3_stmt *s = store_prepare(st, "UPDATE facilities SET roster_version = roster_version + 1"
 					    " WHERE code = ? RETURNING roster_version");
@@ -37,13 +36,34 @@ static int roster_bump(struct store *st, const char *facility, int64_t *version)
 	return r;
 }
 
+int store_card_insert(struct store *st, const char *hex, const struct store_child *child,
+		      int64_t now_ms)
+{
+	sqlite3_stmt *s;
+	int64_t version;
+	int r;
+
+	if ((r = store_roster_bump(st, child->facility, &version)) < 0)
+		return r;
+	s = store_prepare(st, "INSERT INTO cards (uid, facility, child_id, active, version,"
+			      " assigned_ms) VALUES (?, ?, ?, 1, ?, ?)");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, child->facility, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, child->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, version);
+	sqlite3_bind_int64(s, 5, now_ms);
+	r = store_step_done(st, s, "card insert");
+	sqlite3_finalize(s);
+	return r;
+}
+
 int store_card_assign(struct store *st, const uint8_t *uid, uint8_t uid_len,
 		      const char *child_id, int64_t now_ms)
 {
 	struct store_child child;
-	sqlite3_stmt *s = NULL;
 	char hex[STORE_UID_HEX_MAX];
-	int64_t version;
 	int r;
 
 	if (!uid_len_valid(uid_len))
@@ -53,25 +73,10 @@ int store_card_assign(struct store *st, const uint8_t *uid, uint8_t uid_len,
 		return r;
 	if ((r = store_child_get(st, child_id, &child)) < 0)
 		goto out;
-	if ((r = roster_bump(st, child.facility, &version)) < 0)
+	if ((r = store_card_insert(st, hex, &child, now_ms)) < 0)
 		goto out;
-	s = store_prepare(st, "INSERT INTO cards (uid, facility, child_id, active, version,"
-			      " assigned_ms) VALUES (?, ?, ?, 1, ?, ?)");
-	if (!s) {
-		r = -EIO;
-		goto out;
-	}
-	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, child.facility, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, child.id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, version);
-	sqlite3_bind_int64(s, 5, now_ms);
-	if ((r = store_step_done(st, s, "card assign")) < 0)
-		goto out;
-	sqlite3_finalize(s);
 	return store_tx_commit(st);
 out:
-	sqlite3_finalize(s);
 	store_tx_rollback(st);
 	return r;
 }
@@ -103,7 +108,7 @@ int store_card_deactivate(struct store *st, const uint8_t *uid, uint8_t uid_len,
 	store_col_text(s, 1, facility, sizeof(facility));
 	sqlite3_finalize(s);
 	s = NULL;
-	if ((r = roster_bump(st, facility, &version)) < 0)
+	if ((r = store_roster_bump(st, facility, &version)) < 0)
 		goto out;
 	s = store_prepare(st, "UPDATE cards SET active = 0, removed_ms = ?, version = ?"
 			      " WHERE id = ?");

@@ -95,6 +95,13 @@ int store_tx_begin(struct store *st);
 int store_tx_commit(struct store *st);
 void store_tx_rollback(struct store *st);
 
+/* Cards (store_cards.c), inside a transaction the caller opened: the facility's roster version
+ * bumped (*version the new one; -ENOENT unknown facility), and a card made active for child
+ * under a freshly bumped version. */
+int store_roster_bump(struct store *st, const char *facility, int64_t *version);
+int store_card_insert(struct store *st, const char *hex, const struct store_child *child,
+		      int64_t now_ms);
+
 /* Grows a result array *v of elem-sized items: to first items, then doubling. 0, or -ENOMEM
  * leaving *v and *cap as they were (the caller still frees *v). */
 int store_grow(void **v, size_t *cap, size_t elem, size_t first);
