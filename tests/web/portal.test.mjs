@@ -1,7 +1,8 @@
 // The portal in real headless Chromium (Debian's /usr/bin/chromium) through playwright-core,
 // run by tests/e2e/web_portal.sh against a hub with generated demo data (seed_portal.py) and
 // its clock pinned to KIUM_NOW; the browser's clock is fixed to the same instant. Each role
-// signs in through the form and does its main tasks; each check prints PASS:/FAIL: for
+// signs in through the form and does its main tasks (staff with a first password change it
+// first; the city officer changes theirs from the header); each check prints PASS:/FAIL: for
 // tests/run.sh. Screenshots (desktop and 360 px wide) go to KIUM_ART.
 import { chromium } from 'playwright-core';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -299,6 +300,76 @@ let staff;
 	await page.context().close();
 }
 
+// ---------------------------------------------------------------- staff with a first password
+{
+	const page = await newPage('staff-first');
+	const first = accounts['center-first'];
+	const fresh = 'Sunsaeng2026ok';
+	await check('staff with a first password are taken to the password page at sign-in', async () => {
+		await signIn(page, first);
+		ok(new globalThis.URL(page.url()).pathname === '/password', page.url());
+		eq(await page.title(), '비밀번호 변경 - 키움 포털');
+		await page.locator('#pw-forced').waitFor();
+		ok((await page.textContent('#pw-forced')).includes('처음 로그인하셨습니다'), 'no Korean explanation');
+		ok(await page.locator('#pw-voluntary').isHidden(), 'voluntary text shown');
+		eq(await page.locator('#password-link').count(), 0, 'header link on the password page: ');
+		const rules = await texts(page, '#pw-rules li');
+		ok(rules.some((r) => r.includes('10~20자')) && rules.some((r) => r.includes('영문과 숫자')), rules.join(' | '));
+	});
+	await shot(page, 'password-forced');
+	await check('the forced password page at 360 px has no horizontal overflow', () => narrow(page, 'password-forced'));
+	await check('another page opened before the change goes to the password page', async () => {
+		await page.goto(URL + '/staff');
+		await page.waitForURL(/\/password\?next=%2Fstaff$/);
+		await page.locator('#pw-forced').waitFor();
+	});
+	await check('an API call answering 403 password_change_required leads to the password page', async () => {
+		await page.goto(URL + '/no-such-page');
+		await Promise.all([
+			page.waitForURL(/\/password\?next=%2Fno-such-page$/),
+			page.evaluate(() => { import('/js/api.js').then((m) => m.api('GET', '/api/v1/facilities/NWUK015/cards')).catch(() => {}); }),
+		]);
+		await page.locator('#pw-forced').waitFor();
+	});
+	await check('reusing the first password is refused, in Korean', async () => {
+		await page.goto(URL + '/password');
+		await page.locator('#pw-forced').waitFor();
+		await page.fill('#pw-current', first.pw);
+		await page.fill('#pw-new', first.pw);
+		await page.fill('#pw-confirm', first.pw);
+		await page.click('#pw-submit');
+		await page.locator('#pw-error').filter({ hasText: '새 비밀번호는 지금 비밀번호와 달라야 합니다' }).waitFor();
+		eq(await page.getAttribute('#pw-new', 'aria-invalid'), 'true', 'field marked: ');
+		ok(new globalThis.URL(page.url()).pathname === '/password', page.url());
+	});
+	await shot(page, 'password-reused');
+	await check('a good new password lands on the staff home', async () => {
+		await page.fill('#pw-new', fresh);
+		await page.fill('#pw-confirm', fresh);
+		await page.click('#pw-submit');
+		await page.waitForURL(/\/staff$/);
+		await page.locator('#kpi-in b').waitFor();
+		await page.locator('#toast').filter({ hasText: '비밀번호를 변경했습니다' }).waitFor();
+		ok((await page.textContent('#who')).includes(first.id), await page.textContent('#who'));
+	});
+	await shot(page, 'password-changed-staff');
+	await check('the first password no longer signs in', async () => {
+		await page.click('#logout');
+		await page.waitForSelector('#login-form');
+		await page.fill('#login-id', first.id);
+		await page.fill('#login-password', first.pw);
+		await page.click('#login-submit');
+		await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
+	});
+	await check('signing in with the new password goes straight to the staff home', async () => {
+		await signIn(page, { id: first.id, pw: fresh });
+		ok(page.url().startsWith(URL + '/staff'), page.url());
+		await page.locator('#kpi-in b').waitFor();
+		ok(await page.locator('#password-link').isVisible(), 'no header link');
+	});
+	await page.context().close();
+}
+
 // ---------------------------------------------------------------- parent again
 {
 	const page = await newPage('parent2');
@@ -423,12 +494,67 @@ let staff;
 		ok(rows.some((r) => r.includes('노원구')) && rows.some((r) => r.includes('강남구')), rows.join(' | '));
 	});
 	await shot(page, 'city-stats');
+	await check('the city officer changes the password from the header (voluntary)', async () => {
+		await page.click('#password-link');
+		await page.waitForURL(/\/password\?next=%2Fadmin/);
+		await page.locator('#pw-voluntary').waitFor();
+		ok(await page.locator('#pw-forced').isHidden(), 'forced notice shown');
+	});
+	const newCity = 'Seoulcity2027ok';
+	await check('a wrong current password is refused, in Korean', async () => {
+		await page.fill('#pw-current', 'Wrong2026xx');
+		await page.fill('#pw-new', newCity);
+		await page.fill('#pw-confirm', newCity);
+		await page.click('#pw-submit');
+		await page.locator('#pw-error').filter({ hasText: '현재 비밀번호가 올바르지 않습니다' }).waitFor();
+	});
+	await check('a password without digits is refused, in Korean', async () => {
+		await page.fill('#pw-current', accounts.city.pw);
+		await page.fill('#pw-new', 'onlyletterspw');
+		await page.fill('#pw-confirm', 'onlyletterspw');
+		await page.click('#pw-submit');
+		await page.locator('#pw-error').filter({ hasText: '영문과 숫자를 섞어야' }).waitFor();
+	});
+	await check('a short password is refused, in Korean', async () => {
+		await page.fill('#pw-new', 'short1');
+		await page.fill('#pw-confirm', 'short1');
+		await page.click('#pw-submit');
+		await page.locator('#pw-error').filter({ hasText: '10~20자' }).waitFor();
+	});
+	await check('a confirmation that differs is refused, in Korean', async () => {
+		await page.fill('#pw-new', newCity);
+		await page.fill('#pw-confirm', newCity + 'x');
+		await page.click('#pw-submit');
+		await page.locator('#pw-error').filter({ hasText: '일치하지 않습니다' }).waitFor();
+		eq(await page.getAttribute('#pw-confirm', 'aria-invalid'), 'true', 'field marked: ');
+	});
+	await shot(page, 'password-voluntary');
+	await check('the voluntary password page at 360 px has no horizontal overflow', () => narrow(page, 'password-voluntary'));
+	await check('the changed password goes back to the admin page', async () => {
+		await page.fill('#pw-confirm', newCity);
+		await page.click('#pw-submit');
+		await page.waitForURL(/\/admin$/);
+		await page.locator('#toast').filter({ hasText: '비밀번호를 변경했습니다' }).waitFor();
+		await page.locator('#fac-table').waitFor();
+	});
+	await check('the city officer signs in with the new password, not the old one', async () => {
+		await page.click('#logout');
+		await page.waitForSelector('#login-form');
+		await page.fill('#login-id', accounts.city.id);
+		await page.fill('#login-password', accounts.city.pw);
+		await page.click('#login-submit');
+		await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
+		await signIn(page, { id: accounts.city.id, pw: newCity });
+		ok(page.url().startsWith(URL + '/admin'), page.url());
+	});
 	await page.context().close();
 }
 
 await check('no script errors in any page', () => {
-	// 401s of the sign-in probe and the wrong-password check are the browser's console lines.
-	const real = consoleErrors.filter((e) => !/status of 40[14]/.test(e));
+	// 401s of the sign-in probe and the wrong-password checks, 404s, and on the pages that test
+	// the password change its refused attempts (400, 403) are the browser's console lines.
+	const pw = /^(staff-first|city): .*status of 40[03]/;
+	const real = consoleErrors.filter((e) => !/status of 40[14]/.test(e) && !pw.test(e));
 	eq(real, []);
 });
 

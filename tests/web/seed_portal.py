@@ -22,7 +22,8 @@ then creates, relative to --now (UTC ms; a pinned hub clock in tests, the real t
     (정원변경 5 -> 8, for the district to approve), a second staff account NWUK016001
     without a role (the district officer grants it), parent mom01 linked to C001 with an
     application for tomorrow (to approve), district officer nwofficer (approved) and gnofficer
-    (pending, for the city to approve);
+    (pending, for the city to approve), and the center's second staff account NWUK015002
+    (센터관리자) still with the first password its officer chose (it must change it at sign-in);
   - with --device: taps through the reader's client certificate: C001 in, C005 in and out,
     the unknown card, and C001 on three earlier days (history).
 
@@ -188,6 +189,9 @@ def main():
     Hub(a.url, a.ca).login("NWUK015001", first).call(
         "POST", "/api/v1/session/password",
         {"current_password": first, "password": PASSWORD["center"], "password_confirm": PASSWORD["center"]})
+    op.call("POST", "/api/v1/facilities/NWUK015/accounts",
+            {"name": "김선생", "password": first, "password_confirm": first})
+    op.call("PUT", "/api/v1/accounts/NWUK015002/roles", {"roles": [{"role": "center", "type": "UK"}]})
     op.call("POST", f"/api/v1/facilities/{nw2}/accounts",
             {"name": "정담당", "password": PASSWORD["staff2"], "password_confirm": PASSWORD["staff2"]})
     center = Hub(a.url, a.ca).login("NWUK015001", PASSWORD["center"])
@@ -248,6 +252,7 @@ def main():
     print(f"district-pending gnofficer {PASSWORD['pending']}")
     print(f"center NWUK015001 {PASSWORD['center']}")
     print(f"center-norole {nw2}001 {PASSWORD['staff2']}")
+    print(f"center-first NWUK015002 {first}")
     print(f"parent mom01 {PASSWORD['parent']}")
 
 

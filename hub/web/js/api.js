@@ -1,6 +1,7 @@
 // The portal's one way to the hub's API (hub/api/PORTAL.md): same-origin fetch with the
 // session cookie (HttpOnly, so never read here), the CSRF token from the session answer in
-// X-CSRF-Token on every change, and errors turned into their Korean message.
+// X-CSRF-Token on every change, and errors turned into their Korean message. An account that
+// must change its first password (403 password_change_required) is sent to /password.
 
 let session = null;
 
@@ -18,8 +19,29 @@ export function koreanMessage(m) {
 	return m ? String(m).split(' / ')[0] : '';
 }
 
+// The page that changes one's password; PASSWORD_PAGE?next=PATH comes back to PATH after.
+export const PASSWORD_PAGE = '/password';
+
+// A path of this site to go on to (the ?next= of sign-in and the password page), never
+// another origin; '' when want is not one.
+export function sameSitePath(want) {
+	if (want && /^\/[A-Za-z0-9/_-]*(\?[^#]*)?$/.test(want) && !want.startsWith('//')) return want;
+	return '';
+}
+
+function here() {
+	return location.pathname + location.search;
+}
+
+// Leaves for the password page (unless there already), coming back here afterwards.
+export function goChangePassword() {
+	if (location.pathname === PASSWORD_PAGE) return;
+	location.replace(PASSWORD_PAGE + '?next=' + encodeURIComponent(here()));
+}
+
 // api(method, path, body?, {redirect}) -> parsed JSON. A 401 on a page that needs a session
-// goes back to the sign-in page (redirect: false keeps it an error).
+// goes back to the sign-in page and a 403 password_change_required to the password page
+// (redirect: false keeps them errors).
 export async function api(method, path, body, opts = {}) {
 	const headers = { Accept: 'application/json' };
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -41,10 +63,10 @@ export async function api(method, path, body, opts = {}) {
 	}
 	if (!res.ok) {
 		const err = data && data.error ? data.error : {};
-		if (res.status === 401 && opts.redirect !== false) {
-			const next = location.pathname + location.search;
-			location.href = '/?next=' + encodeURIComponent(next);
-		}
+		if (res.status === 401 && opts.redirect !== false)
+			location.href = '/?next=' + encodeURIComponent(here());
+		if (res.status === 403 && err.code === 'password_change_required' && opts.redirect !== false)
+			goChangePassword();
 		throw new ApiError(res.status, err.code || 'http_' + res.status,
 			koreanMessage(err.message) || `요청을 처리하지 못했습니다 (${res.status})`, err.detail);
 	}
@@ -62,9 +84,25 @@ export async function routeExists(path) {
 	}
 }
 
+// The session of a signed-in page. A session that must change its password first leaves for
+// the password page and never resolves (the page it was for is not shown); redirect: false
+// (sign-in page, password page) returns it as it is.
 export async function loadSession(opts = {}) {
 	session = await api('GET', '/api/v1/session', undefined, opts);
+	if (session.must_change_password && opts.redirect !== false) {
+		goChangePassword();
+		return new Promise(() => {});
+	}
 	return session;
+}
+
+// Changes the own password (POST /api/v1/session/password). The hub then ends every session
+// of the account, this one too, so the page signs in again with the new password.
+export async function changePassword(current, password, confirm) {
+	const r = await api('POST', '/api/v1/session/password',
+		{ current_password: current, password, password_confirm: confirm }, { redirect: false });
+	session = null;
+	return r;
 }
 
 export async function login(id, password) {

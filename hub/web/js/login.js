@@ -1,13 +1,14 @@
 // The sign-in page: an existing session goes straight to its home page; otherwise id and
-// password are posted to /api/v1/session and the answer's roles pick the page to open.
-import { homeFor, loadSession, login } from './api.js';
+// password are posted to /api/v1/session and the answer's roles pick the page to open. An
+// account that must change its first password goes to the password page first (keeping ?next=).
+import { PASSWORD_PAGE, homeFor, loadSession, login, sameSitePath } from './api.js';
 import { $ } from './ui.js';
 
 function next(s) {
-	const want = new URLSearchParams(location.search).get('next');
-	// Only a path of this site, never another origin.
-	if (want && /^\/[A-Za-z0-9/_-]*(\?[^#]*)?$/.test(want) && !want.startsWith('//')) return want;
-	return homeFor(s);
+	const want = sameSitePath(new URLSearchParams(location.search).get('next'));
+	if (s.must_change_password)
+		return PASSWORD_PAGE + (want ? '?next=' + encodeURIComponent(want) : '');
+	return want || homeFor(s);
 }
 
 async function main() {

@@ -1,7 +1,7 @@
 // DOM helpers shared by the portal's pages: elements built with textContent only (data never
 // becomes markup), the top bar, tabs, notices, and the Korean words and formats of the domain.
 
-import { logout } from './api.js';
+import { PASSWORD_PAGE, logout } from './api.js';
 
 // h('div', {class: 'card', onclick: fn}, child, ...): children are nodes or text.
 export function h(tag, attrs, ...children) {
@@ -45,6 +45,22 @@ export function toast(msg, bad = false) {
 	toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
 }
 
+// A notice for the next page this tab opens (e.g. after the password change signs in again):
+// shown by topbar() there.
+const FLASH_KEY = 'kium-flash';
+export function flash(msg) {
+	try { sessionStorage.setItem(FLASH_KEY, msg); } catch (e) { /* storage off: no notice */ }
+}
+function takeFlash() {
+	try {
+		const m = sessionStorage.getItem(FLASH_KEY);
+		sessionStorage.removeItem(FLASH_KEY);
+		return m;
+	} catch (e) {
+		return null;
+	}
+}
+
 // Runs an async action from a button: disabled meanwhile, errors shown as a notice.
 export async function act(button, fn) {
 	if (button) button.disabled = true;
@@ -58,7 +74,7 @@ export async function act(button, fn) {
 	}
 }
 
-// The top bar: brand, who is signed in, sign-out.
+// The top bar: brand, who is signed in, 비밀번호 변경 (back to this page afterwards), sign-out.
 export function topbar(session, title) {
 	// One name per kind of role: "시관리자" for a city officer of all four facility types.
 	const roles = (session.roles || []).filter((r) => r.name);
@@ -69,8 +85,14 @@ export function topbar(session, title) {
 		h('span', { class: 'title' }, title),
 		h('span', { class: 'who', id: 'who' }, `${session.name} (${session.account})`,
 			roleName ? ' · ' + roleName : ''),
+		location.pathname === PASSWORD_PAGE ? null
+			: h('a', { class: 'small', id: 'password-link',
+				href: PASSWORD_PAGE + '?next=' + encodeURIComponent(location.pathname + location.search) },
+			'비밀번호 변경'),
 		h('button', { class: 'small', id: 'logout', onclick: () => logout() }, '로그아웃'));
 	document.body.prepend(bar);
+	const note = takeFlash();
+	if (note) toast(note);
 }
 
 // Tabs: buttons [data-tab=NAME] show the section #tab-NAME; the choice is kept in the URL hash.
