@@ -55,7 +55,8 @@ LDFLAGS += $(SANFLAGS)
 
 pc = $(shell pkg-config --libs $(1) 2>/dev/null)
 LIBS_COMMON := $(call pc,inih jansson libsodium) -lm
-LIBS_FW := $(call pc,libnfc libgpiod sqlite3 libcurl openssl freetype2 libpng)
+LIBS_FW := $(call pc,libnfc libgpiod sqlite3 freetype2 libpng) -lhttp_parser \
+	-lmbedtls -lmbedx509 -lmbedcrypto
 LIBS_HUB := $(call pc,sqlite3 jansson libsodium libcurl xlsxwriter) -lhttp_parser \
 	-lmbedtls -lmbedx509 -lmbedcrypto
 LIBS_EMU := -lutil
