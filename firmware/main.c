@@ -206,7 +206,7 @@ static int main_uplink_start(struct main_ctx *m, const char *facility)
 	uc.roster_interval_ms = v[6];
 	if (roster_open(config_get(m->cfg, "roster", "cache"), facility, &m->up_roster) < 0)
 		return -EIO;
-	uc.ops = &uplink_curl_ops;
+	uc.ops = &uplink_mbedtls_ops;
 	uc.journal = m->journal;
 	uc.device_id = config_get(m->cfg, "device", "id");
 	uc.version = KIUM_VERSION;

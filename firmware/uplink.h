@@ -31,7 +31,7 @@
 struct journal;
 
 struct uplink_config {
-	const struct uplink_transport_ops *ops; /* &uplink_curl_ops, or a fake in tests */
+	const struct uplink_transport_ops *ops; /* &uplink_mbedtls_ops, or a fake in tests */
 	struct uplink_transport_config transport;
 	struct journal *journal;  /* the uplink's own handle (not the tap loop's) */
 	const char *device_id;

@@ -1,11 +1,13 @@
 /*
  * The uplink's transport seam: one HTTPS request at a time to the hub, over a connection that
- * is kept and reused. Backends: uplink_curl.c (libcurl, mutual TLS, the hub CA pinned) and an
- * in-process fake in the unit tests.
+ * is kept and reused. Backends: uplink_mbedtls.c (mbedTLS 2.28, mutual TLS, the hub CA pinned)
+ * and an in-process fake in the unit tests.
  *
  * A request either gets an HTTP answer (return 0, any status in reply->status, the body in
  * reply->body) or fails at the transport (a negative errno: -ECONNREFUSED when nothing answers,
- * -ETIMEDOUT for connect or transfer timeouts, -EPROTO for TLS failures, -EIO otherwise).
+ * -ETIMEDOUT for connect or transfer timeouts, -EPROTO for TLS failures (a certificate refused
+ * either way, a file that does not load), -EMSGSIZE for an answer over UPLINK_REPLY_MAX,
+ * -EIO otherwise).
  * The uplink decides what a status means; the transport never retries on its own.
  */
 #ifndef KIUM_FIRMWARE_UPLINK_TRANSPORT_H
@@ -40,7 +42,7 @@ struct uplink_transport_ops {
 	void (*close)(void *priv);
 };
 
-extern const struct uplink_transport_ops uplink_curl_ops;
+extern const struct uplink_transport_ops uplink_mbedtls_ops;
 
 void uplink_reply_free(struct uplink_reply *reply);
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # timeout: 60
-# The uplink sets up libcurl and OpenSSL at its first request, not at start. A reader whose
-# hub is down at start records taps and shows the offline badge with the number waiting (the
-# terminal kiosk, read back from tmux); when the hub comes up on the configured port the same
-# process delivers every tap over mutual TLS and the badge goes away.
+# The uplink sets up mbedTLS (keys, certificates) at its first request, not at start. A
+# reader whose hub is down at start records taps and shows the offline badge with the number
+# waiting (the terminal kiosk, read back from tmux); when the hub comes up on the configured
+# port the same process delivers every tap over mutual TLS and the badge goes away.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/reader_lib.bash"
 . "$(dirname "$0")/uplink_env.bash"
@@ -28,7 +28,7 @@ uplink_reader_config "$T/r.conf" "https://localhost:$HUB_PORT" kiosk.backend=ter
 	kiosk.tty= roster.path="$T/roster.txt"
 reader_roster "$T/roster.txt"
 tm new-session -d -s kiosk -x 80 -y 24 \
-	"GNUTLS_NO_IMPLICIT_INIT=1 exec '$BIN/kium-reader' --config '$T/r.conf' 2>'$T/reader.log'" ||
+	"exec '$BIN/kium-reader' --config '$T/r.conf' 2>'$T/reader.log'" ||
 	die "tmux did not start"
 screen() { tm capture-pane -p -t kiosk; }
 shows() { screen | grep -qF -- "$1"; }
@@ -39,8 +39,8 @@ check "the uplink tried and found the hub unreachable" \
 	wait_for 10 grep -q "hub unreachable" "$T/reader.log"
 check "badge: offline, 3 taps waiting" wait_for 10 shows "오프라인 · 전송 대기 3건"
 pid=$(reader_pid)
-check "libcurl and OpenSSL are in the reader process" grep -q "libssl" "/proc/$pid/maps"
-
+check "mbedTLS is in the reader process, OpenSSL is not" \
+	bash -c "grep -q libmbedtls /proc/$pid/maps && ! grep -q libssl /proc/$pid/maps"
 uplink_hub_start || die "kium-hub did not start"
 check "the same reader delivers the 3 taps once the hub is up" wait_for 20 hub_has_all 3
 check "the journal is acknowledged to the end" wait_for 10 journal_is 3 3
