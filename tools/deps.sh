@@ -8,9 +8,8 @@ PKGS=(
 	libnfc-dev libnfc-bin libnfc-examples        # reader: libnfc and its pn532_uart driver
 	libgpiod-dev gpiod                           # reader: LEDs, buzzer, door relay
 	libsqlite3-dev sqlite3                       # journal and hub store
-	libmbedtls-dev                               # hub TLS and kiumctl's CA
-	libcurl4-openssl-dev curl                    # uplink, notifications, tests
-	libssl-dev                                   # uplink: OpenSSL initialised without its config
+	libmbedtls-dev                               # hub and reader TLS, kiumctl's CA
+	libcurl4-openssl-dev curl                    # hub notifications, tests
 	libhttp-parser-dev libjansson-dev libinih-dev
 	libsodium-dev                                # Argon2id, tokens
 	libfreetype-dev fonts-nanum libpng-dev       # framebuffer kiosk
