@@ -104,9 +104,7 @@ ${hubconf:-}
 [log]
 level = info
 CONF
-# As board/systemd/kium-reader.service runs it: GnuTLS (pulled in by libcurl's librtmp, never
-# used by the reader) is not initialised at load time.
-GNUTLS_NO_IMPLICIT_INIT=1 "$B/bin/kium-reader" --config "$T/reader.conf" 2>"$T/reader.log" &
+"$B/bin/kium-reader" --config "$T/reader.conf" 2>"$T/reader.log" &
 READER=$!
 PIDS+=($READER)
 wait_log "$T/reader.log" ": ready" || { echo "bench: reader did not start" >&2; exit 1; }
@@ -166,7 +164,7 @@ t1=$(ticks)
 s1=$(date +%s.%N)
 idle=$(python3 -c "print('%.2f' % (100.0 * ($t1 - $t0) / $hz / ($s1 - $s0)))")
 rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$READER/status")
-# What is the reader's own (shared libraries such as libcurl's TLS stack count in RSS too).
+# What is the reader's own (shared libraries such as the TLS stack count in RSS too).
 dirty=$(awk '/^Private_Dirty:/ { print $2 }' "/proc/$READER/smaps_rollup")
 rows=$("$B/bin/kium-reader" --config "$T/reader.conf" --dump-journal 2>/dev/null | wc -l)
 acked=$(journal_acked)
@@ -207,7 +205,7 @@ for r in rows:
     groups[g][0] += r.get("Rss", 0)
     groups[g][1] += r.get("Private_Dirty", 0)
     groups[g][2] += 1
-# The TLS stack: libcurl, OpenSSL and every library only they pull in (the reader's other
+# The TLS stack: mbedTLS, libhttp-parser and every library only they pull in (the reader's other
 # libraries and their dependencies count as the reader's own).
 def ldd(path):
     out = subprocess.run(["ldd", path], capture_output=True, text=True).stdout
@@ -219,7 +217,7 @@ needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^]]+)\]",
                                    text=True).stdout)
 direct = {n: p for n, p in closure.items() if any(re.sub(r"\.so[.0-9]*$", "", x) == n
                                                   for x in needed)}
-tls_roots = {"libcurl", "libssl", "libcrypto"}
+tls_roots = {"libmbedtls", "libmbedx509", "libmbedcrypto", "libhttp_parser"}
 other = set()
 for name, path in direct.items():
     if name not in tls_roots:
