@@ -64,7 +64,7 @@ static const struct config_key reader_keys[] = {
 	{ "kiosk", "font", "/usr/share/fonts/truetype/nanum/NanumGothic.ttf", "framebuffer: font with Hangul" },
 	{ "kiosk", "idle_return_ms", "4000", "back to the idle screen this long after a tap" },
 	{ "kiosk", "blank", "", "night blanking HH:MM-HH:MM Seoul time, empty for never" },
-	{ "hub", "url", "", "hub base URL for the uplink, e.g. https://hub.example:8443" },
+	{ "hub", "url", "", "the hub: https://HOST:PORT, HOST a name, IPv4 or [IPv6] (no path)" },
 	{ "hub", "ca", "", "CA certificate that signed the hub's device certificate" },
 	{ "hub", "cert", "", "this reader's client certificate (CN = device id)" },
 	{ "hub", "key", "", "this reader's private key" },
