@@ -16,6 +16,10 @@ static int uplink_http_on_headers(http_parser *p)
 	struct uplink_http *h = p->data;
 
 	h->status = (long)p->status_code;
+	if (h->status < 100 || h->status > 599) {
+		h->err = -EPROTO;
+		return -1;
+	}
 	if (p->content_length != UINT64_MAX && p->content_length >= UPLINK_REPLY_MAX) {
 		h->err = -EMSGSIZE;
 		return -1;

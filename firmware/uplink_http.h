@@ -18,13 +18,13 @@ struct uplink_http {
 	size_t len, cap;
 	bool done;       /* one whole response read */
 	bool keep_alive; /* the connection may carry the next request (valid once done) */
-	int err;         /* -EMSGSIZE over the cap, -ENOMEM */
+	int err;         /* -EMSGSIZE over the cap, -EPROTO, -ENOMEM */
 };
 
 void uplink_http_init(struct uplink_http *h);
 /* Feeds received bytes. Returns 1 when the response is complete (bytes after it make the
  * connection unfit to keep), 0 when more are needed, -EMSGSIZE when the answer is larger
- * than UPLINK_REPLY_MAX, -EPROTO when it is not HTTP, -ENOMEM. */
+ * than UPLINK_REPLY_MAX, -EPROTO when it is not HTTP (or its status is not 100-599), -ENOMEM. */
 int uplink_http_feed(struct uplink_http *h, const char *data, size_t len);
 /* The peer closed the connection: 1 when that completes the response (a body that runs to
  * the end of the connection), -EIO when the response was cut short. */

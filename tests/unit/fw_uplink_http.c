@@ -153,6 +153,9 @@ TEST(not_http_is_eproto)
 	CHECK_EQ_INT(feed(&h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0),
 		     -EPROTO);
 	uplink_http_free(&h);
+	uplink_http_init(&h);
+	CHECK_EQ_INT(feed(&h, "HTTP/1.1 2 OK\r\n\r\n{}", 0), -EPROTO); /* no such status */
+	uplink_http_free(&h);
 }
 
 TEST(declared_length_over_cap_refused)
