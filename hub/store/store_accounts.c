@@ -167,32 +167,18 @@ int store_account_get(struct store *st, const char *id, struct store_account *ou
 	return r;
 }
 
-/* Collects the rows of s into a calloc'd array of accounts; finalizes s. */
+static int account_fill(sqlite3_stmt *s, void *a)
+{
+	account_row(s, a, false);
+	return 0;
+}
+
+/* Collects the rows of s into a new array of accounts; finalizes s. */
 static int account_rows(struct store *st, sqlite3_stmt *s, struct store_account **out,
 			size_t *n)
 {
-	struct store_account *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 16) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		account_row(s, &v[k++], false);
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "account list");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	return store_collect(st, s, sizeof(**out), 16, account_fill, "account list", (void **)out,
+			     n);
 }
 
 int store_account_list(struct store *st, const struct store_account_filter *f,
@@ -300,43 +286,36 @@ out:
 	return r;
 }
 
+static int approval_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_approval *a = e;
+
+	store_col_text(s, 0, a->from, sizeof(a->from));
+	store_col_text(s, 1, a->to, sizeof(a->to));
+	store_col_text(s, 2, a->actor, sizeof(a->actor));
+	store_col_text(s, 3, a->reason, sizeof(a->reason));
+	a->at_ms = sqlite3_column_int64(s, 4);
+	return 0;
+}
+
 int store_account_history(struct store *st, const char *id, struct store_approval **out,
 			  size_t *n)
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT from_state, to_state, actor, reason, at_ms"
 					    " FROM account_approvals WHERE account = ? ORDER BY id");
-	struct store_approval *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memset(&v[k], 0, sizeof(v[k]));
-		store_col_text(s, 0, v[k].from, sizeof(v[k].from));
-		store_col_text(s, 1, v[k].to, sizeof(v[k].to));
-		store_col_text(s, 2, v[k].actor, sizeof(v[k].actor));
-		store_col_text(s, 3, v[k].reason, sizeof(v[k].reason));
-		v[k].at_ms = sqlite3_column_int64(s, 4);
-		k++;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "approval history");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
+	if (s)
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	return store_collect(st, s, sizeof(**out), 8, approval_fill, "approval history",
+			     (void **)out, n);
+}
+
+static int role_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_role *r = e;
+
+	store_col_text(s, 0, r->role, sizeof(r->role));
+	store_col_text(s, 1, r->type, sizeof(r->type));
 	return 0;
 }
 
@@ -344,36 +323,11 @@ int store_account_roles(struct store *st, const char *id, struct store_role **ou
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT role, type FROM account_roles"
 					    " WHERE account = ? ORDER BY role, type");
-	struct store_role *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memset(&v[k], 0, sizeof(v[k]));
-		store_col_text(s, 0, v[k].role, sizeof(v[k].role));
-		store_col_text(s, 1, v[k].type, sizeof(v[k].type));
-		k++;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "account roles");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	if (s)
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	return store_collect(st, s, sizeof(**out), 8, role_fill, "account roles", (void **)out,
+			     n);
 }
 
 static int role_insert(struct store *st, const char *id, const struct store_role *role,

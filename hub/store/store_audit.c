@@ -31,13 +31,25 @@ int store_audit_add(struct store *st, const struct store_audit *a)
 	return r;
 }
 
+static int audit_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_audit *a = e;
+
+	a->id = sqlite3_column_int64(s, 0);
+	a->at_ms = sqlite3_column_int64(s, 1);
+	store_col_text(s, 2, a->actor, sizeof(a->actor));
+	store_col_text(s, 3, a->role, sizeof(a->role));
+	store_col_text(s, 4, a->action, sizeof(a->action));
+	store_col_text(s, 5, a->target, sizeof(a->target));
+	store_col_text(s, 6, a->remote, sizeof(a->remote));
+	a->status = sqlite3_column_int(s, 7);
+	return 0;
+}
+
 int store_audit_list(struct store *st, const struct store_audit_filter *f,
 		     struct store_audit **out, size_t *n)
 {
 	sqlite3_stmt *s;
-	struct store_audit *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -61,31 +73,5 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
 	sqlite3_bind_int64(s, 5, f->to_ms);
 	sqlite3_bind_int64(s, 6, f->before_id);
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)f->limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 32) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memset(&v[k], 0, sizeof(v[k]));
-		v[k].id = sqlite3_column_int64(s, 0);
-		v[k].at_ms = sqlite3_column_int64(s, 1);
-		store_col_text(s, 2, v[k].actor, sizeof(v[k].actor));
-		store_col_text(s, 3, v[k].role, sizeof(v[k].role));
-		store_col_text(s, 4, v[k].action, sizeof(v[k].action));
-		store_col_text(s, 5, v[k].target, sizeof(v[k].target));
-		store_col_text(s, 6, v[k].remote, sizeof(v[k].remote));
-		v[k].status = sqlite3_column_int(s, 7);
-		k++;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "audit list");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	return store_collect(st, s, sizeof(**out), 32, audit_fill, "audit list", (void **)out, n);
 }

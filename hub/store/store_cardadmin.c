@@ -27,6 +27,12 @@ static void card_row(sqlite3_stmt *s, struct store_card_row *r)
 #define CARD_COLS "c.uid, c.facility, c.child_id, ch.name, c.active, c.assigned_ms," \
 		  " COALESCE(c.removed_ms, 0)"
 
+static int card_fill(sqlite3_stmt *s, void *r)
+{
+	card_row(s, r);
+	return 0;
+}
+
 int store_card_list(struct store *st, const char *facility, struct store_card_row **out,
 		    size_t *n)
 {
@@ -36,30 +42,12 @@ int store_card_list(struct store *st, const char *facility, struct store_card_ro
 					    " ORDER BY c.active DESC,"
 					    " CASE WHEN c.active THEN ch.name END,"
 					    " c.removed_ms DESC, c.id DESC LIMIT ?");
-	size_t cap = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, STORE_CARD_LIST_MAX);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap && (r = store_grow((void **)out, &cap, sizeof(**out), 32)) < 0)
-			goto out;
-		card_row(s, &(*out)[(*n)++]);
+	if (s) {
+		sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, STORE_CARD_LIST_MAX);
 	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "card list");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	return r;
+	return store_collect(st, s, sizeof(**out), 32, card_fill, "card list", (void **)out, n);
 }
 
 int store_card_active(struct store *st, const uint8_t *uid, uint8_t uid_len,
@@ -88,6 +76,19 @@ int store_card_active(struct store *st, const uint8_t *uid, uint8_t uid_len,
 	return r;
 }
 
+static int child_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_child_row *c = e;
+
+	store_col_text(s, 0, c->id, sizeof(c->id));
+	store_col_text(s, 1, c->name, sizeof(c->name));
+	store_col_text(s, 2, c->card, sizeof(c->card));
+	c->ncards = sqlite3_column_int(s, 3);
+	if (store_name_mask(c->name, c->display, sizeof(c->display)) < 0)
+		snprintf(c->display, sizeof(c->display), "*");
+	return 0;
+}
+
 int store_facility_children(struct store *st, const char *facility,
 			    struct store_child_row **out, size_t *n)
 {
@@ -98,39 +99,24 @@ int store_facility_children(struct store *st, const char *facility,
 					    "  AND c.active = 1)"
 					    " FROM children ch WHERE ch.facility = ?"
 					    " ORDER BY ch.name, ch.id LIMIT ?");
-	size_t cap = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, STORE_CHILDREN_MAX);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_child_row *c;
+	if (s) {
+		sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, STORE_CHILDREN_MAX);
+	}
+	return store_collect(st, s, sizeof(**out), 32, child_fill, "facility children",
+			     (void **)out, n);
+}
 
-		if (*n == cap && (r = store_grow((void **)out, &cap, sizeof(**out), 32)) < 0)
-			goto out;
-		c = &(*out)[(*n)++];
-		memset(c, 0, sizeof(*c));
-		store_col_text(s, 0, c->id, sizeof(c->id));
-		store_col_text(s, 1, c->name, sizeof(c->name));
-		store_col_text(s, 2, c->card, sizeof(c->card));
-		c->ncards = sqlite3_column_int(s, 3);
-		if (store_name_mask(c->name, c->display, sizeof(c->display)) < 0)
-			snprintf(c->display, sizeof(c->display), "*");
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "facility children");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	return r;
+static int unknown_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_unknown_card *u = e;
+
+	store_col_text(s, 0, u->uid, sizeof(u->uid));
+	u->taps = sqlite3_column_int64(s, 1);
+	u->last_ms = sqlite3_column_int64(s, 2);
+	store_col_text(s, 3, u->device, sizeof(u->device));
+	return 0;
 }
 
 int store_unknown_cards(struct store *st, const char *facility, int64_t since_ms,
@@ -146,38 +132,14 @@ int store_unknown_cards(struct store *st, const char *facility, int64_t since_ms
 					    " AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.uid = t.uid"
 					    "  AND c.active = 1)"
 					    " GROUP BY t.uid ORDER BY MAX(t.time_ms) DESC LIMIT ?3");
-	size_t cap = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, since_ms);
-	sqlite3_bind_int(s, 3, STORE_UNKNOWN_MAX);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_unknown_card *u;
-
-		if (*n == cap && (r = store_grow((void **)out, &cap, sizeof(**out), 16)) < 0)
-			goto out;
-		u = &(*out)[(*n)++];
-		memset(u, 0, sizeof(*u));
-		store_col_text(s, 0, u->uid, sizeof(u->uid));
-		u->taps = sqlite3_column_int64(s, 1);
-		u->last_ms = sqlite3_column_int64(s, 2);
-		store_col_text(s, 3, u->device, sizeof(u->device));
+	if (s) {
+		sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, since_ms);
+		sqlite3_bind_int(s, 3, STORE_UNKNOWN_MAX);
 	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "unknown cards");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	return r;
+	return store_collect(st, s, sizeof(**out), 16, unknown_fill, "unknown cards",
+			     (void **)out, n);
 }
 
 /* Deactivates every active card of the child; the newest one's UID goes to replaced. */

@@ -206,45 +206,18 @@ int store_device_seq_set(struct store *st, const char *id, uint64_t seq_high, in
 	return device_update(st, s, "device seq");
 }
 
-/* Runs a device query (parameters bound by the caller) into a new array. */
-static int device_collect(struct store *st, sqlite3_stmt *s, struct store_device **out,
-			  size_t *n)
+static int device_fill(sqlite3_stmt *s, void *d)
 {
-	struct store_device *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 16) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		device_row(s, &v[k++]);
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "device list");
-out:
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
+	device_row(s, d);
 	return 0;
 }
 
 int store_device_list(struct store *st, struct store_device **out, size_t *n)
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT " DEVICE_COLS " FROM devices ORDER BY id");
-	int r;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	r = device_collect(st, s, out, n);
-	sqlite3_finalize(s);
-	return r;
+	return store_collect(st, s, sizeof(**out), 16, device_fill, "device list", (void **)out,
+			     n);
 }
 
 int store_device_list_silent(struct store *st, int64_t now_ms, int64_t silent_ms,
@@ -254,14 +227,9 @@ int store_device_list_silent(struct store *st, int64_t now_ms, int64_t silent_ms
 					    " WHERE revoked_ms IS NULL"
 					    " AND coalesce(last_seen_ms, created_ms) < ?"
 					    " ORDER BY id");
-	int r;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, now_ms - silent_ms);
-	r = device_collect(st, s, out, n);
-	sqlite3_finalize(s);
-	return r;
+	if (s)
+		sqlite3_bind_int64(s, 1, now_ms - silent_ms);
+	return store_collect(st, s, sizeof(**out), 16, device_fill, "device list", (void **)out,
+			     n);
 }

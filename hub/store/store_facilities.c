@@ -420,38 +420,22 @@ out:
 	return r;
 }
 
+static int cr_fill(sqlite3_stmt *s, void *c)
+{
+	cr_row(s, c);
+	return 0;
+}
+
 int store_capacity_request_list(struct store *st, const char *facility,
 				struct store_capacity_request **out, size_t *n)
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT " CR_COLS " FROM capacity_requests"
 					    " WHERE facility = ? ORDER BY id DESC LIMIT 1000");
-	struct store_capacity_request *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		cr_row(s, &v[k++]);
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "capacity request list");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	if (s)
+		sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+	return store_collect(st, s, sizeof(**out), 8, cr_fill, "capacity request list",
+			     (void **)out, n);
 }
 
 /* ---- departments ---- */
@@ -522,38 +506,22 @@ int store_department_get(struct store *st, int64_t id, struct store_department *
 	return r;
 }
 
+static int dep_fill(sqlite3_stmt *s, void *d)
+{
+	dep_row(s, d);
+	return 0;
+}
+
 int store_department_list(struct store *st, const char *district, struct store_department **out,
 			  size_t *n)
 {
 	sqlite3_stmt *s = store_prepare(st, DEP_SELECT " WHERE ?1 IS NULL OR d.district = ?1"
 					    " ORDER BY d.id LIMIT 5000");
-	struct store_department *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	bind_opt(s, 1, district);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 8) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		dep_row(s, &v[k++]);
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "department list");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	if (s)
+		bind_opt(s, 1, district);
+	return store_collect(st, s, sizeof(**out), 8, dep_fill, "department list", (void **)out,
+			     n);
 }
 
 int store_department_map(struct store *st, int64_t department, const char *facility,

@@ -106,6 +106,15 @@ int store_card_insert(struct store *st, const char *hex, const struct store_chil
  * leaving *v and *cap as they were (the caller still frees *v). */
 int store_grow(void **v, size_t *cap, size_t elem, size_t first);
 
+/* Fills one zeroed element from the current row of s; 0, or a negative errno that aborts. */
+typedef int (*store_row_fn)(sqlite3_stmt *s, void *elem);
+/* Collects the rows of s (parameters bound) into a new array of elem-sized items grown with
+ * store_grow from first: *out (caller frees) and *n, NULL and 0 on error. Always finalizes s;
+ * a NULL s is -EIO. -ENOMEM, fill's error, or store_step_error's (logged with what). For
+ * elements that own no memory. */
+int store_collect(struct store *st, sqlite3_stmt *s, size_t elem, size_t first,
+		  store_row_fn fill, const char *what, void **out, size_t *n);
+
 /* Copies a text column into buf (truncating; "" for NULL). */
 void store_col_text(sqlite3_stmt *s, int col, char *buf, size_t len);
 

@@ -436,6 +436,18 @@ int store_notify_prefs_set(struct store *st, const char *parent,
 	return r;
 }
 
+static int parent_child_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_child *c = e;
+
+	store_col_text(s, 0, c->id, sizeof(c->id));
+	store_col_text(s, 1, c->name, sizeof(c->name));
+	store_col_text(s, 2, c->facility, sizeof(c->facility));
+	if (store_name_mask(c->name, c->display, sizeof(c->display)) < 0)
+		snprintf(c->display, sizeof(c->display), "*");
+	return 0;
+}
+
 int store_parent_children(struct store *st, const char *parent, struct store_child **out,
 			  size_t *n)
 {
@@ -443,37 +455,9 @@ int store_parent_children(struct store *st, const char *parent, struct store_chi
 					    " JOIN children ch ON ch.id = g.child WHERE g.parent = ?"
 					    " AND g.confirmed_ms IS NOT NULL"
 					    " ORDER BY g.confirmed_ms, ch.id LIMIT 64");
-	struct store_child *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, parent, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 4) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memset(&v[k], 0, sizeof(v[k]));
-		store_col_text(s, 0, v[k].id, sizeof(v[k].id));
-		store_col_text(s, 1, v[k].name, sizeof(v[k].name));
-		store_col_text(s, 2, v[k].facility, sizeof(v[k].facility));
-		if (store_name_mask(v[k].name, v[k].display, sizeof(v[k].display)) < 0)
-			snprintf(v[k].display, sizeof(v[k].display), "*");
-		k++;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "parent children");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	if (s)
+		sqlite3_bind_text(s, 1, parent, -1, SQLITE_STATIC);
+	return store_collect(st, s, sizeof(**out), 4, parent_child_fill, "parent children",
+			     (void **)out, n);
 }

@@ -381,6 +381,17 @@ int store_guardian_linked(struct store *st, const char *parent, const char *chil
 	return r;
 }
 
+static int guardian_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_guardian *g = e;
+
+	store_col_text(s, 0, g->parent, sizeof(g->parent));
+	store_col_text(s, 1, g->name, sizeof(g->name));
+	g->requested_ms = sqlite3_column_int64(s, 2);
+	g->confirmed_ms = sqlite3_column_int64(s, 3);
+	return 0;
+}
+
 int store_guardian_list(struct store *st, const char *child, struct store_guardian **out,
 			size_t *n)
 {
@@ -388,36 +399,9 @@ int store_guardian_list(struct store *st, const char *child, struct store_guardi
 					    " coalesce(g.confirmed_ms, 0) FROM guardian_links g"
 					    " JOIN accounts a ON a.id = g.parent WHERE g.child = ?"
 					    " ORDER BY g.requested_ms, g.parent LIMIT 100");
-	struct store_guardian *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, child, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 4) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memset(&v[k], 0, sizeof(v[k]));
-		store_col_text(s, 0, v[k].parent, sizeof(v[k].parent));
-		store_col_text(s, 1, v[k].name, sizeof(v[k].name));
-		v[k].requested_ms = sqlite3_column_int64(s, 2);
-		v[k].confirmed_ms = sqlite3_column_int64(s, 3);
-		k++;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "guardian list");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	if (s)
+		sqlite3_bind_text(s, 1, child, -1, SQLITE_STATIC);
+	return store_collect(st, s, sizeof(**out), 4, guardian_fill, "guardian list",
+			     (void **)out, n);
 }

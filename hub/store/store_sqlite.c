@@ -736,36 +736,19 @@ int store_facility_get(struct store *st, const char *code, struct store_facility
 	return rc == SQLITE_DONE ? -ENOENT : store_step_error(st, rc, "facility get");
 }
 
+static int facility_fill(sqlite3_stmt *s, void *f)
+{
+	facility_row(s, f);
+	return 0;
+}
+
 int store_facility_list(struct store *st, struct store_facility **out, size_t *n)
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT code, name, district, type, roster_version"
 					    " FROM facilities ORDER BY code");
-	struct store_facility *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 16) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		facility_row(s, &v[k++]);
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "facility list");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	return store_collect(st, s, sizeof(**out), 16, facility_fill, "facility list",
+			     (void **)out, n);
 }
 
 /* ---- children ---- */
@@ -828,5 +811,41 @@ int store_grow(void **v, size_t *cap, size_t elem, size_t first)
 		return -ENOMEM;
 	*v = nv;
 	*cap = ncap;
+	return 0;
+}
+
+int store_collect(struct store *st, sqlite3_stmt *s, size_t elem, size_t first,
+		  store_row_fn fill, const char *what, void **out, size_t *n)
+{
+	void *v = NULL;
+	unsigned char *x;
+	size_t cap = 0, k = 0;
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap && store_grow(&v, &cap, elem, first) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		x = (unsigned char *)v + k * elem;
+		memset(x, 0, elem);
+		if ((r = fill(s, x)) < 0)
+			goto out;
+		k++;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, what);
+out:
+	sqlite3_finalize(s);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = k;
 	return 0;
 }

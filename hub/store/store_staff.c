@@ -120,45 +120,29 @@ out:
 	return r;
 }
 
+static int move_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_account_move *m = e;
+
+	m->id = sqlite3_column_int64(s, 0);
+	store_col_text(s, 1, m->from, sizeof(m->from));
+	store_col_text(s, 2, m->to, sizeof(m->to));
+	store_col_text(s, 3, m->reason, sizeof(m->reason));
+	store_col_text(s, 4, m->actor, sizeof(m->actor));
+	m->at_ms = sqlite3_column_int64(s, 5);
+	return 0;
+}
+
 int store_account_moves(struct store *st, const char *id, struct store_account_move **out,
 			size_t *n)
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT id, from_facility, to_facility, reason, actor,"
 					    " at_ms FROM account_moves WHERE account = ? ORDER BY id");
-	struct store_account_move *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 4) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memset(&v[k], 0, sizeof(v[k]));
-		v[k].id = sqlite3_column_int64(s, 0);
-		store_col_text(s, 1, v[k].from, sizeof(v[k].from));
-		store_col_text(s, 2, v[k].to, sizeof(v[k].to));
-		store_col_text(s, 3, v[k].reason, sizeof(v[k].reason));
-		store_col_text(s, 4, v[k].actor, sizeof(v[k].actor));
-		v[k].at_ms = sqlite3_column_int64(s, 5);
-		k++;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "account moves");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	if (s)
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	return store_collect(st, s, sizeof(**out), 4, move_fill, "account moves", (void **)out,
+			     n);
 }
 
 int store_account_set_must_change(struct store *st, const char *id, bool must)

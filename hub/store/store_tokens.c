@@ -152,40 +152,22 @@ int store_token_revoke(struct store *st, int64_t id, int64_t now_ms)
 	return r;
 }
 
+static int token_fill(sqlite3_stmt *s, void *e)
+{
+	struct store_token *t = e;
+
+	t->id = sqlite3_column_int64(s, 0);
+	store_col_text(s, 1, t->role, sizeof(t->role));
+	store_col_text(s, 2, t->label, sizeof(t->label));
+	t->created_ms = sqlite3_column_int64(s, 3);
+	t->revoked_ms = sqlite3_column_int64(s, 4);
+	return 0;
+}
+
 int store_token_list(struct store *st, struct store_token **out, size_t *n)
 {
 	sqlite3_stmt *s = store_prepare(st, "SELECT id, role, label, created_ms, revoked_ms"
 					    " FROM api_tokens ORDER BY id");
-	struct store_token *v = NULL;
-	size_t cap = 0, k = 0;
-	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap && store_grow((void **)&v, &cap, sizeof(*v), 16) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		memset(&v[k], 0, sizeof(v[k]));
-		v[k].id = sqlite3_column_int64(s, 0);
-		store_col_text(s, 1, v[k].role, sizeof(v[k].role));
-		store_col_text(s, 2, v[k].label, sizeof(v[k].label));
-		v[k].created_ms = sqlite3_column_int64(s, 3);
-		v[k].revoked_ms = sqlite3_column_int64(s, 4);
-		k++;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "token list");
-out:
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(v);
-		return r;
-	}
-	*out = v;
-	*n = k;
-	return 0;
+	return store_collect(st, s, sizeof(**out), 16, token_fill, "token list", (void **)out, n);
 }
