@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct store_notify_prefs p = { true, true, true, true, true, 0 };
 	struct notify_answer a;
 	const char *why = NULL;
-	char ra[32], text[NOTIFY_TEXT_MAX + 8];
+	char ra[32], text[NOTIFY_TEXT_MAX + 8], *params;
 	size_t cut;
 	json_t *vars;
 
@@ -39,6 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (notify_prefs_apply((const char *)data + 2, size - 2, &p, &why) < 0 && !why)
 		__builtin_trap();
 	vars = json_loadb((const char *)data + 2, size - 2, 0, NULL);
+	/* a row's params come from the store as a NUL-terminated string */
+	params = strndup((const char *)data + 2 + cut, size - 2 - cut);
+	if (!params) {
+		json_decref(vars);
+		return 0;
+	}
 	for (size_t i = 0; i < notify_ntemplates; i++) {
 		const struct notify_template *t = &notify_templates[i];
 		char *s;
@@ -46,9 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (vars && notify_render(t, vars, text, sizeof(text)) == 0 &&
 		    strlen(text) > NOTIFY_TEXT_MAX)
 			__builtin_trap();
-		s = notify_scrub(t, (const char *)data + 2 + cut);
+		s = notify_scrub(t, params);
 		free(s);
 	}
+	free(params);
 	json_decref(vars);
 	return 0;
 }
