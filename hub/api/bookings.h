@@ -13,6 +13,7 @@
 
 struct store_care;
 struct store_booking;
+struct store_booking_load;
 
 /* How long a waitlist offer stays open. */
 #define API_BOOKING_OFFER_MS (24LL * 3600 * 1000)
@@ -20,7 +21,7 @@ struct store_booking;
 /* The store's fit callback (store_booking_fit_fn) applying hub/domain/booking.c: 0 a place,
  * 1 wait, -ENOSPC waitlist_full, -EINVAL kind not offered. arg unused. */
 int api_booking_fit(void *arg, const struct store_care *care, const struct store_booking *cand,
-		    const struct store_booking *held, size_t nheld, size_t nwaiting,
+		    const struct store_booking_load *load, size_t nload, size_t nwaiting,
 		    const char **why);
 
 /* Answers the error shape with a booking reason code's message. */

@@ -58,22 +58,25 @@ static void to_slot(const struct store_booking *b, struct booking_slot *s)
 }
 
 int api_booking_fit(void *arg, const struct store_care *care, const struct store_booking *cand,
-		    const struct store_booking *held, size_t nheld, size_t nwaiting,
+		    const struct store_booking_load *load, size_t nload, size_t nwaiting,
 		    const char **why)
 {
 	struct booking_facility f;
-	struct booking_slot c, *h = NULL;
+	struct booking_slot c;
+	struct booking_load_point *p = NULL;
 	int r, limit;
 
 	(void)arg;
 	care_to_facility(care, &f);
 	to_slot(cand, &c);
-	if (nheld && !(h = malloc(nheld * sizeof(*h))))
+	if (nload && !(p = malloc(nload * sizeof(*p))))
 		return -ENOMEM;
-	for (size_t i = 0; i < nheld; i++)
-		to_slot(&held[i], &h[i]);
-	r = booking_capacity_check(&f, h, nheld, &c, NULL, why);
-	free(h);
+	for (size_t i = 0; i < nload; i++)
+		p[i] = (struct booking_load_point){ load[i].day, load[i].minute,
+						    { load[i].delta[0], load[i].delta[1],
+						      load[i].delta[2] } };
+	r = booking_capacity_check_load(&f, p, nload, &c, NULL, why);
+	free(p);
 	if (r != -ENOSPC)
 		return r;
 	limit = booking_wait_limit(&f, c.kind);

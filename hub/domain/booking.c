@@ -1,8 +1,10 @@
 /*
- * Booking rules (see booking.h). The capacity check sweeps the held bookings that overlap
- * the candidate on each of its days: +1/-1 events at clipped interval ends, ends before
- * starts at the same minute (half-open hours), tracking regular and temporary counts; the
- * maximum occupancy over the candidate's hours is what must stay within the limits.
+ * Booking rules (see booking.h). The capacity check walks the load points of each of the
+ * candidate's days (the step function of places held, one point per minute where it
+ * changes): the occupancy at the candidate's start, then at every change before its end,
+ * is what must stay within the limits with the candidate added. Held bookings become load
+ * points by +1 at their start and -1 at their end (half-open hours) on each day they take
+ * place.
  */
 #include "hub/domain/booking.h"
 
@@ -169,22 +171,7 @@ int booking_validate(const struct booking_slot *s, const struct booking_facility
 	return 0;
 }
 
-struct sweep_ev {
-	int at;
-	int delta;   /* +1 start, -1 end */
-	int pool;    /* 0 regular, 1 temporary, 2 sick */
-};
-
-static int ev_cmp(const void *a, const void *b)
-{
-	const struct sweep_ev *x = a, *y = b;
-
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
-	return x->delta - y->delta; /* ends (-1) first */
-}
-
-static int pool_of(enum booking_kind k)
+int booking_pool(enum booking_kind k)
 {
 	return k == BOOKING_REGULAR ? 0 : k == BOOKING_TEMPORARY ? 1 : 2;
 }
@@ -199,12 +186,29 @@ static bool within(const struct booking_facility *f, int r, int t, int s)
 	return r <= f->capacity && r + t <= f->capacity + org_temporary_allowance(f->capacity);
 }
 
-int booking_capacity_check(const struct booking_facility *f, const struct booking_slot *held,
-			   size_t nheld, const struct booking_slot *cand, int64_t *full_day,
-			   const char **why)
+/* Occupancy n plus the candidate (pool cp) within the limits? Sick care has its own pool;
+ * it never shares with the others, so only the candidate's side is counted. */
+static bool fits(const struct booking_facility *f, const int n[3], int cp)
 {
-	struct sweep_ev *ev = NULL;
-	int cp = pool_of(cand->kind), err = 0;
+	int c[3] = { 0, 0, 0 };
+
+	if (cp == 2) {
+		c[2] = n[2];
+	} else {
+		c[0] = n[0];
+		c[1] = n[1];
+	}
+	c[cp]++;
+	return within(f, c[0], c[1], c[2]);
+}
+
+int booking_capacity_check_load(const struct booking_facility *f,
+				const struct booking_load_point *p, size_t np,
+				const struct booking_slot *cand, int64_t *full_day,
+				const char **why)
+{
+	int cp = booking_pool(cand->kind);
+	size_t i = 0;
 
 	*why = NULL;
 	if ((cand->kind == BOOKING_REGULAR && f->kind == ORG_KIND_HUB) ||
@@ -212,48 +216,109 @@ int booking_capacity_check(const struct booking_facility *f, const struct bookin
 		*why = "kind_not_offered";
 		return -EINVAL;
 	}
-	if (nheld > 0 && !(ev = malloc(2 * nheld * sizeof(*ev))))
-		return -ENOMEM;
 	for (int64_t d = cand->start_day; d <= cand->end_day; d++) {
-		int n[3] = { 0, 0, 0 }, best_ok = 1;
-		size_t ne = 0;
+		int n[3] = { 0, 0, 0 };
+		bool ok;
 
+		while (i < np && p[i].day < d)
+			i++;
 		if (!booking_slot_on(cand, d))
 			continue;
-		for (size_t i = 0; i < nheld; i++) {
-			const struct booking_slot *h = &held[i];
-			int s, e;
-
-			/* Sick care has its own pool; it never shares with the others. */
-			if ((pool_of(h->kind) == 2) != (cp == 2) || !booking_slot_on(h, d))
-				continue;
-			s = h->start_min > cand->start_min ? h->start_min : cand->start_min;
-			e = h->end_min < cand->end_min ? h->end_min : cand->end_min;
-			if (s >= e)
-				continue;
-			ev[ne++] = (struct sweep_ev){ s, +1, pool_of(h->kind) };
-			ev[ne++] = (struct sweep_ev){ e, -1, pool_of(h->kind) };
+		/* The occupancy at the start: every change of the day up to it. */
+		for (; i < np && p[i].day == d && p[i].minute <= cand->start_min; i++)
+			for (int k = 0; k < 3; k++)
+				n[k] += p[i].delta[k];
+		ok = fits(f, n, cp);
+		/* Then at every change before the end. */
+		for (; ok && i < np && p[i].day == d && p[i].minute < cand->end_min; i++) {
+			for (int k = 0; k < 3; k++)
+				n[k] += p[i].delta[k];
+			ok = fits(f, n, cp);
 		}
-		if (ne)
-			qsort(ev, ne, sizeof(*ev), ev_cmp);
-		n[cp] = 1;
-		if (!within(f, n[0], n[1], n[2]))
-			best_ok = 0;
-		for (size_t i = 0; i < ne && best_ok; i++) {
-			n[ev[i].pool] += ev[i].delta;
-			if (ev[i].delta > 0 && !within(f, n[0], n[1], n[2]))
-				best_ok = 0;
-		}
-		if (!best_ok) {
+		if (!ok) {
 			if (full_day)
 				*full_day = d;
 			*why = "full";
-			err = -ENOSPC;
-			break;
+			return -ENOSPC;
 		}
 	}
-	free(ev);
-	return err;
+	return 0;
+}
+
+static int point_cmp(const void *a, const void *b)
+{
+	const struct booking_load_point *x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return (x->minute > y->minute) - (x->minute < y->minute);
+}
+
+int booking_load_points(const struct booking_slot *held, size_t nheld, int64_t from, int64_t to,
+			struct booking_load_point **out, size_t *n)
+{
+	struct booking_load_point *v = NULL;
+	size_t cnt = 0, cap = 0, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < nheld; i++) {
+		const struct booking_slot *h = &held[i];
+		int64_t a = h->start_day > from ? h->start_day : from;
+		int64_t b = h->end_day < to ? h->end_day : to;
+
+		for (int64_t d = a; d <= b; d++) {
+			if (!booking_slot_on(h, d))
+				continue;
+			if (cnt + 2 > cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				struct booking_load_point *nv = realloc(v, nc * sizeof(*v));
+
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+				cap = nc;
+			}
+			v[cnt] = (struct booking_load_point){ d, h->start_min, { 0, 0, 0 } };
+			v[cnt++].delta[booking_pool(h->kind)] = 1;
+			v[cnt] = (struct booking_load_point){ d, h->end_min, { 0, 0, 0 } };
+			v[cnt++].delta[booking_pool(h->kind)] = -1;
+		}
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), point_cmp);
+	/* Merge the points of one minute; drop those that cancel out. */
+	for (size_t i = 0; i < cnt;) {
+		struct booking_load_point m = v[i++];
+
+		while (i < cnt && v[i].day == m.day && v[i].minute == m.minute) {
+			for (int j = 0; j < 3; j++)
+				m.delta[j] += v[i].delta[j];
+			i++;
+		}
+		if (m.delta[0] || m.delta[1] || m.delta[2])
+			v[k++] = m;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int booking_capacity_check(const struct booking_facility *f, const struct booking_slot *held,
+			   size_t nheld, const struct booking_slot *cand, int64_t *full_day,
+			   const char **why)
+{
+	struct booking_load_point *p;
+	size_t np;
+	int r;
+
+	if (booking_load_points(held, nheld, cand->start_day, cand->end_day, &p, &np) < 0)
+		return -ENOMEM;
+	r = booking_capacity_check_load(f, p, np, cand, full_day, why);
+	free(p);
+	return r;
 }
 
 int booking_wait_limit(const struct booking_facility *f, enum booking_kind k)

@@ -3,8 +3,9 @@
  * offers, the booking windows (regular >= 30 days from today on; temporary and sick-child
  * care today up to 14 days ahead), the city's four terms with their opening hours, the
  * documents checklist, capacity over overlapping hours, the waitlist limit and the
- * extension rule. No storage, no HTTP: hub/store/store_bookings.c calls
- * booking_capacity_check inside the write transaction that inserts the booking.
+ * extension rule. No storage, no HTTP: hub/store/store_bookings.c keeps the places held as
+ * load points (below) and calls booking_capacity_check_load inside the write transaction
+ * that inserts the booking.
  *
  * Units: days are Seoul local day numbers (clock_seoul_day); times of day are minutes since
  * local midnight, a booking's hours the half-open interval [start_min, end_min).
@@ -108,6 +109,34 @@ int booking_terms_check(const struct booking_term *terms, size_t n, const char *
 int booking_capacity_check(const struct booking_facility *f, const struct booking_slot *held,
 			   size_t nheld, const struct booking_slot *cand, int64_t *full_day,
 			   const char **why);
+
+/* The places held at a center as a step function: at `minute` of `day`, delta[pool]
+ * bookings start (+) or end (-) there; pools 0 regular, 1 temporary, 2 sick. A held booking
+ * contributes +1 at its start and -1 at its end on each day it takes place; the occupancy at
+ * minute m of a day is the sum of the deltas of that day's points at or before m. The store
+ * keeps these per facility (table booking_load), so a decision reads a few points instead
+ * of every held booking. */
+struct booking_load_point {
+	int64_t day;
+	int minute;
+	int delta[3];
+};
+
+/* booking_capacity_check over load points instead of bookings: p sorted by (day, minute),
+ * at most one point per (day, minute); points outside cand's days or at/after its end are
+ * ignored. Same answers as booking_capacity_check on the bookings the points describe. */
+int booking_capacity_check_load(const struct booking_facility *f,
+				const struct booking_load_point *p, size_t np,
+				const struct booking_slot *cand, int64_t *full_day,
+				const char **why);
+
+/* The load points of held slots over days [from, to], sorted and merged (one point per day
+ * and minute; points whose deltas cancel out are dropped). *out: caller frees. 0 or -ENOMEM. */
+int booking_load_points(const struct booking_slot *held, size_t nheld, int64_t from, int64_t to,
+			struct booking_load_point **out, size_t *n);
+
+/* The pool (0 regular, 1 temporary, 2 sick) a kind's places come from. */
+int booking_pool(enum booking_kind k);
 
 /* How many may wait for a kind: temporary and sick BOOKING_WAIT_FACTOR x their capacity;
  * regular: unbounded (-1). */

@@ -496,18 +496,32 @@ struct store_booking {
 	bool guardian_linked;                /* the child has a confirmed guardian */
 };
 
+/* The places held at a facility as load points (hub/domain/booking.h's
+ * booking_load_point; table booking_load): at minute of day, delta[pool] held bookings
+ * start (+) or end (-); pools 0 regular, 1 temporary, 2 sick. */
+struct store_booking_load {
+	int64_t day;
+	int minute;
+	int delta[3];
+};
+
 /* The rule deciding whether cand may take a place, given the center's care settings, the
- * bookings holding places that meet cand's days (any kind), and how many wait for the same
- * kind (and, for temporary and sick care, the same day). Returns 0 (a place: cand is held),
- * 1 (no place: cand waits) or a negative errno refusing it (*why a reason code).
- * Called inside the store's write transaction: it must not call the store. held rows carry
- * only id, facility, child, kind, state, days, weekdays and hours (the rest is empty). */
+ * load points of the places held on cand's days before its end (sorted by day and minute,
+ * one per minute), and how many wait for the same kind (and, for temporary and sick care,
+ * the same day). Returns 0 (a place: cand is held), 1 (no place: cand waits) or a negative
+ * errno refusing it (*why a reason code). Called inside the store's write transaction: it
+ * must not call the store. */
 typedef int (*store_booking_fit_fn)(void *arg, const struct store_care *care,
 				    const struct store_booking *cand,
-				    const struct store_booking *held, size_t nheld,
+				    const struct store_booking_load *load, size_t nload,
 				    size_t nwaiting, const char **why);
 
-/* Places a booking in ONE write transaction (BEGIN IMMEDIATE): reads the held bookings, asks
+/* Compares booking_load, kept one decision at a time, with its recomputation from the
+ * bookings (store_booking_sql.h): *diff the number of rows that differ either way (0 when
+ * they agree). For tests and checks; reads only. */
+int store_booking_load_check(struct store *st, size_t *diff);
+
+/* Places a booking in ONE write transaction (BEGIN IMMEDIATE): reads the load points, asks
  * fit, inserts b as "pending" (place held) or "waiting", records the event, and commits; two
  * handles can never both take the last place. b->state/id/position are set on success.
  * approve_now: staff registrations are approved at once when a place is free. -ENOENT

@@ -4,7 +4,10 @@
  * hub/domain/booking.c and reaches the store as a fit callback, called inside the
  * BEGIN IMMEDIATE transaction that reads the held places and inserts the booking: SQLite
  * admits one writer at a time, so no two handles (threads or processes) can both see the
- * last place free. The schema's CHECKs refuse what must never be stored (unknown kinds and
+ * last place free. The places held are kept as load points (booking_load, one row per
+ * facility, day and minute where the count changes), moved in the same transaction as
+ * every state change that takes or frees a place; store_booking_load_check compares them
+ * with a recomputation from the bookings. The schema's CHECKs refuse what must never be stored (unknown kinds and
  * states, a temporary booking over several days, an offer without a deadline).
  */
 #include <errno.h>
@@ -15,6 +18,7 @@
 #include <jansson.h>
 
 #include "common/log.h"
+#include "hub/store/store_booking_sql.h"
 #include "hub/store/store_int.h"
 #include "hub/store/store_notify.h"
 #include "hub/store/store_stats.h"
@@ -246,23 +250,15 @@ static int bk_collect(struct store *st, sqlite3_stmt *s, struct store_booking **
 	return 0;
 }
 
-/* The bookings holding places at facility that meet cand's days and hours: only what the
- * capacity rule reads (kind, days, weekdays, hours: all in the index, migration 12), as
- * this runs inside every placement. Bookings outside cand's hours cannot change the count
- * at any of its minutes (booking_capacity_check sweeps the overlap only): not read. */
-static int bk_held(struct store *st, const char *facility, const struct store_booking *cand,
-		   struct store_booking **out, size_t *n)
+/* The load points of facility on cand's days before its end (all a capacity check reads):
+ * one range of booking_load's key per decision, however many places are held. */
+static int bk_load_read(struct store *st, const char *facility, const struct store_booking *cand,
+			struct store_booking_load **out, size_t *n)
 {
-	int64_t from = cand->start_day, to = cand->end_day;
-	/* The index by state, not by end day: in a rush every booking of a facility meets the
-	 * day, and only the places held are wanted (migrations 10, 12). */
-	sqlite3_stmt *s = store_cached(st, "SELECT id, kind, start_day, end_day, weekdays,"
-					    " start_min, end_min FROM bookings"
-					    " INDEXED BY bookings_facility_state WHERE"
-					    " facility = ? AND state IN ('pending','approved',"
-					    "'offered') AND start_day <= ? AND end_day >= ?"
-					    " AND start_min < ? AND end_min > ?");
-	struct store_booking *v = NULL;
+	sqlite3_stmt *s = store_cached(st, "SELECT day, minute, d_regular, d_temporary, d_sick"
+					    " FROM booking_load WHERE facility = ? AND day >= ?"
+					    " AND day <= ? AND minute < ? ORDER BY day, minute");
+	struct store_booking_load *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc, r = 0;
 
@@ -271,15 +267,14 @@ static int bk_held(struct store *st, const char *facility, const struct store_bo
 	if (!s)
 		return -EIO;
 	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, to);
-	sqlite3_bind_int64(s, 3, from);
+	sqlite3_bind_int64(s, 2, cand->start_day);
+	sqlite3_bind_int64(s, 3, cand->end_day);
 	sqlite3_bind_int(s, 4, cand->end_min);
-	sqlite3_bind_int(s, 5, cand->start_min);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_booking *b;
+		struct store_booking_load *p;
 
 		if (cnt == cap) {
-			struct store_booking *nv;
+			struct store_booking_load *nv;
 
 			cap = cap ? cap * 2 : 64;
 			if (cap > BK_LIST_CAP || !(nv = realloc(v, cap * sizeof(*v)))) {
@@ -288,24 +283,14 @@ static int bk_held(struct store *st, const char *facility, const struct store_bo
 			}
 			v = nv;
 		}
-		b = &v[cnt++];
-		b->id = sqlite3_column_int64(s, 0);
-		store_col_text(s, 1, b->kind, sizeof(b->kind));
-		b->start_day = sqlite3_column_int64(s, 2);
-		b->end_day = sqlite3_column_int64(s, 3);
-		b->weekdays = (unsigned)sqlite3_column_int(s, 4);
-		b->start_min = sqlite3_column_int(s, 5);
-		b->end_min = sqlite3_column_int(s, 6);
-		b->child[0] = b->state[0] = '\0';
-		snprintf(b->facility, sizeof(b->facility), "%s", facility);
-		b->parent[0] = b->reason[0] = b->docs[0] = b->created_by[0] = '\0';
-		b->offline = false;
-		b->extends_id = b->offer_expires_ms = b->created_ms = b->changed_ms = 0;
-		b->position = 0;
-		b->guardian_linked = false;
+		p = &v[cnt++];
+		p->day = sqlite3_column_int64(s, 0);
+		p->minute = sqlite3_column_int(s, 1);
+		for (int k = 0; k < 3; k++)
+			p->delta[k] = sqlite3_column_int(s, 2 + k);
 	}
 	if (rc != SQLITE_DONE)
-		r = store_step_error(st, rc, "held bookings");
+		r = store_step_error(st, rc, "booking load");
 out:
 	store_release(st, s);
 	if (r < 0) {
@@ -315,6 +300,106 @@ out:
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+static bool bk_state_held(const char *state)
+{
+	return !strcmp(state, "pending") || !strcmp(state, "approved") ||
+	       !strcmp(state, "offered");
+}
+
+/* One load point moved by delta in pool; a point that comes back to zero is removed. */
+static int bk_load_point(struct store *st, const char *facility, int64_t day, int minute,
+			 int pool, int delta)
+{
+	sqlite3_stmt *s = store_cached(st, "INSERT INTO booking_load (facility, day, minute,"
+					    " d_regular, d_temporary, d_sick) VALUES (?,?,?,?,?,?)"
+					    " ON CONFLICT (facility, day, minute) DO UPDATE SET"
+					    " d_regular = d_regular + excluded.d_regular,"
+					    " d_temporary = d_temporary + excluded.d_temporary,"
+					    " d_sick = d_sick + excluded.d_sick"
+					    " RETURNING d_regular = 0 AND d_temporary = 0 AND"
+					    " d_sick = 0");
+	bool zero = false;
+	int rc, r = 0;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day);
+	sqlite3_bind_int(s, 3, minute);
+	for (int k = 0; k < 3; k++)
+		sqlite3_bind_int(s, 4 + k, k == pool ? delta : 0);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		zero = sqlite3_column_int(s, 0) != 0;
+		rc = sqlite3_step(s);
+	}
+	if (rc != SQLITE_DONE)
+		r = store_step_error(st, rc, "booking load point");
+	store_release(st, s);
+	if (r < 0 || !zero)
+		return r;
+	s = store_cached(st, "DELETE FROM booking_load WHERE facility = ? AND day = ? AND"
+			     " minute = ?");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, facility, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day);
+	sqlite3_bind_int(s, 3, minute);
+	r = store_step_done(st, s, "booking load point");
+	store_release(st, s);
+	return r;
+}
+
+/* b starts (sign +1) or stops (-1) holding its places: its load points on each day it takes
+ * place (regular care on its weekdays; Monday bit 0, day 0 a Thursday). */
+static int bk_load_apply(struct store *st, const struct store_booking *b, int sign)
+{
+	bool regular = !strcmp(b->kind, "regular");
+	int pool = regular ? 0 : !strcmp(b->kind, "temporary") ? 1 : 2, r = 0;
+
+	for (int64_t d = b->start_day; d <= b->end_day && r == 0; d++) {
+		int64_t wd = (d + 3) % 7;
+
+		if (regular && !((b->weekdays >> (wd < 0 ? wd + 7 : wd)) & 1u))
+			continue;
+		if ((r = bk_load_point(st, b->facility, d, b->start_min, pool, sign)) == 0)
+			r = bk_load_point(st, b->facility, d, b->end_min, pool, -sign);
+	}
+	return r;
+}
+
+int store_booking_load_check(struct store *st, size_t *diff)
+{
+	sqlite3_stmt *s = NULL;
+	int r, rc;
+
+	*diff = 0;
+	if ((r = store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS booking_load_ref ("
+				"facility TEXT, day INTEGER, minute INTEGER, d_regular INTEGER,"
+				" d_temporary INTEGER, d_sick INTEGER);"
+				"DELETE FROM temp.booking_load_ref;"
+				STORE_BOOKING_LOAD_FILL_SQL("temp.booking_load_ref"),
+			    "booking load check")) < 0)
+		return r;
+	s = store_prepare(st, "SELECT (SELECT count(*) FROM (SELECT * FROM main.booking_load"
+			      " EXCEPT SELECT * FROM temp.booking_load_ref)) + (SELECT count(*) FROM"
+			      " (SELECT * FROM temp.booking_load_ref EXCEPT SELECT * FROM"
+			      " main.booking_load))");
+	if (!s) {
+		r = -EIO;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*diff = (size_t)sqlite3_column_int64(s, 0);
+	else
+		r = store_step_error(st, rc, "booking load check");
+out:
+	sqlite3_finalize(s);
+	store_exec(st, "DROP TABLE IF EXISTS temp.booking_load_ref", "booking load check");
+	return r;
 }
 
 static int bk_count_waiting(struct store *st, const struct store_booking *b, size_t *n)
@@ -437,6 +522,9 @@ static int bk_set_state(struct store *st, struct store_booking *b, const char *t
 	store_release(st, s);
 	if (r < 0)
 		return r;
+	if (bk_state_held(b->state) != bk_state_held(to) &&
+	    (r = bk_load_apply(st, b, bk_state_held(to) ? 1 : -1)) < 0)
+		return r;
 	r = bk_event(st, b->id, b->state, to, actor, reason, now_ms);
 	if (r == 0)
 		r = store_stats_booking(st, b, b->state, to, now_ms); /* statistics rollups */
@@ -448,10 +536,10 @@ static int bk_set_state(struct store *st, struct store_booking *b, const char *t
 int store_booking_add(struct store *st, struct store_booking *b, bool approve_now,
 		      store_booking_fit_fn fit, void *arg, int64_t now_ms, const char **why)
 {
-	struct store_booking *held = NULL;
+	struct store_booking_load *load = NULL;
 	struct store_care care;
 	sqlite3_stmt *s = NULL;
-	size_t nheld = 0, nwait = 0;
+	size_t nload = 0, nwait = 0;
 	bool dup;
 	int r, d;
 
@@ -472,10 +560,10 @@ int store_booking_add(struct store *st, struct store_booking *b, bool approve_no
 		r = -EEXIST;
 		goto out;
 	}
-	if ((r = bk_held(st, b->facility, b, &held, &nheld)) < 0 ||
+	if ((r = bk_load_read(st, b->facility, b, &load, &nload)) < 0 ||
 	    (r = bk_count_waiting(st, b, &nwait)) < 0)
 		goto out;
-	d = fit(arg, &care, b, held, nheld, nwait, why);
+	d = fit(arg, &care, b, load, nload, nwait, why);
 	if (d < 0) {
 		r = d;
 		goto out;
@@ -513,6 +601,8 @@ int store_booking_add(struct store *st, struct store_booking *b, bool approve_no
 	b->id = sqlite3_last_insert_rowid(st->db);
 	b->created_ms = b->changed_ms = now_ms;
 	b->position = d == 1 ? (int)nwait + 1 : 0;
+	if (d == 0 && (r = bk_load_apply(st, b, 1)) < 0)
+		goto out;
 	if ((r = bk_event(st, b->id, "", b->state, b->created_by, "", now_ms)) < 0 ||
 	    (r = store_stats_booking(st, b, "", b->state, now_ms)) < 0)
 		goto out;
@@ -521,7 +611,7 @@ int store_booking_add(struct store *st, struct store_booking *b, bool approve_no
 	r = store_tx_commit(st);
 out:
 	store_release(st, s);
-	free(held);
+	free(load);
 	if (r < 0)
 		store_tx_rollback(st);
 	return r;
@@ -602,9 +692,10 @@ static int bk_offer_next(struct store *st, const char *facility, int64_t offer_m
 {
 	const char *states[] = { "waiting", NULL };
 	struct store_booking_filter f = { .facility = facility, .states = states };
-	struct store_booking *w = NULL, *held = NULL;
+	struct store_booking *w = NULL;
+	struct store_booking_load *load = NULL;
 	struct store_care care;
-	size_t nw = 0, nheld = 0;
+	size_t nw = 0, nload = 0;
 	const char *why;
 	int r;
 
@@ -614,11 +705,11 @@ static int bk_offer_next(struct store *st, const char *facility, int64_t offer_m
 	for (size_t i = 0; i < nw; i++) {
 		int d;
 
-		free(held);
-		held = NULL;
-		if ((r = bk_held(st, facility, &w[i], &held, &nheld)) < 0)
+		free(load);
+		load = NULL;
+		if ((r = bk_load_read(st, facility, &w[i], &load, &nload)) < 0)
 			break;
-		d = fit(arg, &care, &w[i], held, nheld, 0, &why);
+		d = fit(arg, &care, &w[i], load, nload, 0, &why);
 		if (d != 0)
 			continue;
 		if ((r = bk_set_state(st, &w[i], "offered", "", "system", now_ms + offer_ms,
@@ -627,7 +718,7 @@ static int bk_offer_next(struct store *st, const char *facility, int64_t offer_m
 			break;
 		break;
 	}
-	free(held);
+	free(load);
 	free(w);
 	return r;
 }
@@ -646,8 +737,7 @@ int store_booking_decide(struct store *st, int64_t id, const char *action, const
 		return r;
 	if ((r = store_booking_get(st, id, &b)) < 0)
 		goto out;
-	held = !strcmp(b.state, "pending") || !strcmp(b.state, "approved") ||
-	       !strcmp(b.state, "offered");
+	held = bk_state_held(b.state);
 	if (!strcmp(action, "approved")) {
 		ok = !strcmp(b.state, "pending");
 		to = "approved";

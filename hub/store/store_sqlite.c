@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "hub/store/store_group.h"
 #include "hub/store/store_int.h"
+#include "hub/store/store_booking_sql.h"
 #include "hub/store/store_stats_sql.h"
 
 static const char *const migrations[] = {
@@ -239,6 +240,11 @@ static const char *const migrations[] = {
 	"DROP INDEX bookings_facility_state;"
 	"CREATE INDEX bookings_facility_state ON bookings(facility, state, start_day, kind,"
 	" end_day, start_min, end_min, weekdays);",
+	/* 13 (booking rush): the places held as load points per facility, day and minute
+	 * (store_booking_sql.h), kept in each decision's transaction; a capacity check reads
+	 * the points of its days instead of every held booking. Computed here from the
+	 * bookings already stored. */
+	STORE_BOOKING_LOAD_SCHEMA_SQL STORE_BOOKING_LOAD_FILL_SQL("booking_load"),
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

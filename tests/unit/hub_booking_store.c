@@ -2,7 +2,10 @@
  * Bookings in the store: the capacity decision and the insert in one write transaction,
  * proved by a race of threads with their own store handles (no place given twice, the
  * waitlist never over 2x); the waitlist's offers on cancellation, rejection and expiry with
- * their outbox rows; duplicates; what the schema refuses.
+ * their outbox rows; duplicates; what the schema refuses. The places held kept as load
+ * points (booking_load) equal their recomputation from the bookings after random decisions,
+ * after a race, and after the migration that creates them; no minute of any day is ever
+ * over the limits, counted here from the bookings themselves.
  */
 #include "tests/harness.h"
 
@@ -155,6 +158,9 @@ TEST(rush_no_overbooking)
 		if (!strcmp(v[i].state, "waiting"))
 			CHECK_EQ_INT(v[i].position, (int)++w);
 	free(v);
+	size_t diff = 99;
+	CHECK_EQ_INT(store_booking_load_check(st, &diff), 0);
+	CHECK_EQ_INT((int)diff, 0); /* load points kept by 16 handles at once */
 	store_close(st);
 }
 
@@ -290,9 +296,143 @@ TEST(schema_refuses)
 	sqlite3_close(db);
 }
 
+/* Counted from the bookings alone, minute by minute: the most children of each pool held
+ * at once on any day in [from, to], the sick pool apart. */
+static void peak_held(struct store *st, int64_t from, int64_t to, int peak[3])
+{
+	const char *states[] = { "pending", "approved", "offered", NULL };
+	struct store_booking_filter f = { .facility = "NWUK015", .states = states };
+	struct store_booking *v = NULL;
+	size_t n = 0;
+
+	peak[0] = peak[1] = peak[2] = 0;
+	if (store_booking_list(st, &f, &v, &n) < 0)
+		return;
+	for (int64_t d = from; d <= to; d++)
+		for (int m = 0; m < 1440; m += 10) {
+			int c[3] = { 0, 0, 0 };
+
+			for (size_t i = 0; i < n; i++) {
+				bool reg = !strcmp(v[i].kind, "regular");
+
+				if (d < v[i].start_day || d > v[i].end_day || m < v[i].start_min ||
+				    m >= v[i].end_min ||
+				    (reg && !((v[i].weekdays >> booking_weekday(d)) & 1u)))
+					continue;
+				c[reg ? 0 : !strcmp(v[i].kind, "temporary") ? 1 : 2]++;
+			}
+			/* regular alone, regular + temporary, sick */
+			peak[0] = c[0] > peak[0] ? c[0] : peak[0];
+			peak[1] = c[0] + c[1] > peak[1] ? c[0] + c[1] : peak[1];
+			peak[2] = c[2] > peak[2] ? c[2] : peak[2];
+		}
+	free(v);
+}
+
+TEST(load_matches_recomputation)
+{
+	/* General center, 5 places + 1 temporary-only, 2 sick-child places; 60 children. */
+	struct store *st = open_db(5, "general", 60);
+	struct store_care c = { "NWUK015", "general", 5, 2, 0, "" };
+	static const int starts[] = { 600, 720, 780, 840, 900, 960 };
+	static const int lens[] = { 60, 120, 180, 240 };
+	static const char *const acts[] = { "approved", "rejected", "cancelled", "accepted" };
+	const int64_t day0 = 20000; /* a Monday is 20000 - (20000 + 3) % 7 */
+	unsigned seed = 12345;
+	int64_t now = 1000;
+	int64_t ids[400];
+	size_t nids = 0, diff = 99;
+	int peak[3], placed = 0, decided = 0;
+	const char *why;
+	sqlite3 *db = NULL;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	CHECK_EQ_INT(store_care_set(st, &c, "t", 1), 0);
+	for (int op = 0; op < 400; op++) {
+		struct store_booking b;
+		int r = rand_r(&seed) % 10;
+
+		now += 1000;
+		if (r < 6 || nids == 0) { /* a new booking of a random kind, day and hours */
+			int k = rand_r(&seed) % 4;
+			int64_t d = day0 + rand_r(&seed) % 6;
+
+			temp(&b, rand_r(&seed) % 60, d, NULL);
+			b.start_min = starts[rand_r(&seed) % 6];
+			b.end_min = b.start_min + lens[rand_r(&seed) % 4];
+			if (k == 0) {
+				snprintf(b.kind, sizeof(b.kind), "regular");
+				b.end_day = d + rand_r(&seed) % 10;
+				b.weekdays = 1u + (unsigned)rand_r(&seed) % 0x7f;
+			} else if (k == 3) {
+				snprintf(b.kind, sizeof(b.kind), "sick");
+			}
+			if (store_booking_add(st, &b, rand_r(&seed) % 2, api_booking_fit, NULL, now,
+					      &why) == 0) {
+				ids[nids++] = b.id;
+				placed += strcmp(b.state, "waiting") != 0;
+			}
+		} else if (r < 9) { /* a decision on a random booking (many are refused) */
+			decided += store_booking_decide(st, ids[rand_r(&seed) % nids],
+							acts[rand_r(&seed) % 4], "", "staff",
+							3000, api_booking_fit, NULL, now,
+							&why) == 0;
+		} else { /* offers past their deadline pass on */
+			CHECK_EQ_INT(store_booking_expire_offers(st, 3000, api_booking_fit, NULL, now,
+								 NULL), 0);
+		}
+		if (op % 50 == 49) {
+			CHECK_EQ_INT(store_booking_load_check(st, &diff), 0);
+			CHECK_EQ_INT((int)diff, 0);
+		}
+	}
+	CHECK(placed > 40);
+	CHECK(decided > 40);
+	/* No minute of any day over the limits, counted from the bookings: regular <= 5,
+	 * regular + temporary <= 5 + 1, sick <= 2 -- and the limits were reached. */
+	peak_held(st, day0, day0 + 16, peak);
+	CHECK(peak[0] <= 5);
+	CHECK_EQ_INT(peak[1], 6);
+	CHECK_EQ_INT(peak[2], 2);
+	store_close(st);
+
+	/* The check can fail: one point moved by hand is found. */
+	CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_exec(db, "UPDATE booking_load SET d_temporary = d_temporary + 1"
+				  " WHERE (facility, day, minute) IN (SELECT facility, day,"
+				  " minute FROM booking_load LIMIT 1)", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	CHECK_EQ_INT(store_open(path, &st), 0);
+	CHECK_EQ_INT(store_booking_load_check(st, &diff), 0);
+	CHECK(diff > 0);
+	store_close(st);
+
+	/* The migration computes the points from the bookings already stored. */
+	CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_exec(db, "DROP TABLE booking_load; DELETE FROM schema_migrations"
+				  " WHERE version = 13", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_EQ_INT(store_open(path, &st), 0);
+	CHECK_EQ_INT(store_booking_load_check(st, &diff), 0);
+	CHECK_EQ_INT((int)diff, 0);
+	store_close(st);
+	CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *q = NULL;
+	CHECK_EQ_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM booking_load", -1, &q, NULL),
+		     SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+	CHECK(sqlite3_column_int(q, 0) > 10);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	RUN(rush_no_overbooking);
+	RUN(load_matches_recomputation);
 	RUN(waitlist_offers);
 	RUN(schema_refuses);
 	return harness_done();

@@ -57,10 +57,10 @@ static int uid_of(int n, uint8_t uid[4])
 }
 
 static int ok_fit(void *arg, const struct store_care *care, const struct store_booking *cand,
-		  const struct store_booking *held, size_t nheld, size_t nwaiting,
+		  const struct store_booking_load *load, size_t nload, size_t nwaiting,
 		  const char **why)
 {
-	(void)arg, (void)care, (void)cand, (void)held, (void)nheld, (void)nwaiting, (void)why;
+	(void)arg, (void)care, (void)cand, (void)load, (void)nload, (void)nwaiting, (void)why;
 	return 0;
 }
 
