@@ -4,9 +4,10 @@
  * reason (their own table; the router's audit row records who did it), and a child's days
  * across facilities (연계돌봄 아동별 현황).
  *
- * Computed on read: a facility-day is two indexed queries (its approved bookings, its taps)
- * and a merge in hub/domain/reconcile.c, so a tap is reflected by the next read with nothing
- * to keep in step at ingest. tests/bench/booking.sh measures a whole city day this way.
+ * Each child's day of taps (first, last, count) is kept as taps arrive, in the ingest's
+ * transaction (hub/store/store_visits.h); a facility-day is then two small indexed reads
+ * (its approved bookings, its children's days) and a merge in hub/domain/reconcile.c, with
+ * the staff's corrections laid over. tests/bench/booking.sh measures a whole city day.
  */
 #include "hub/api/bookings.h"
 #include "hub/api/portal.h"
@@ -15,6 +16,7 @@
 #include "hub/domain/booking.h"
 #include "hub/domain/reconcile.h"
 #include "hub/store/store.h"
+#include "hub/store/store_visits.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,20 +31,20 @@ int api_reconcile_compute(struct store *st, const char *facility, int64_t day, i
 	static const char *const states[] = { "approved", NULL };
 	struct store_booking_filter f = { .facility = facility, .states = states, .on_day = day };
 	struct store_booking *bk = NULL;
-	struct store_attendance_row *taps = NULL;
+	struct store_visit *vis = NULL;
 	struct store_correction *cor = NULL;
 	struct store_term *terms = NULL;
 	struct reconcile_booking *rb = NULL;
-	struct reconcile_tap *rt = NULL;
+	struct reconcile_visit *rv = NULL;
 	struct reconcile_opts o = { RECONCILE_GRACE_MIN, 1440, 1440 };
-	size_t nbk = 0, ntaps = 0, ncor = 0, nterms = 0;
+	size_t nbk = 0, nvis = 0, ncor = 0, nterms = 0;
 	int64_t today = clock_seoul_day(now_ms), start = clock_day_start_ms(day);
 	int r;
 
 	*out = NULL;
 	*n = 0;
 	if ((r = store_booking_list(st, &f, &bk, &nbk)) < 0 ||
-	    (r = store_attendance_day(st, facility, day, &taps, &ntaps)) < 0 ||
+	    (r = store_visits_day(st, facility, day, &vis, &nvis)) < 0 ||
 	    (r = store_correction_list(st, facility, NULL, day, &cor, &ncor)) < 0 ||
 	    (r = store_terms_range(st, day, day, &terms, &nterms)) < 0)
 		goto out;
@@ -50,18 +52,20 @@ int api_reconcile_compute(struct store *st, const char *facility, int64_t day, i
 		o.close_min = terms[0].close_min;
 	o.now_min = day < today ? 1440 : day > today ? -1 : (int)((now_ms - start) / 60000);
 	r = -ENOMEM;
-	if ((nbk && !(rb = calloc(nbk, sizeof(*rb)))) || (ntaps && !(rt = calloc(ntaps, sizeof(*rt)))))
+	if ((nbk && !(rb = calloc(nbk, sizeof(*rb)))) || (nvis && !(rv = calloc(nvis, sizeof(*rv)))))
 		goto out;
 	for (size_t i = 0; i < nbk; i++) {
 		snprintf(rb[i].child, sizeof(rb[i].child), "%s", bk[i].child);
 		rb[i].start_min = bk[i].start_min;
 		rb[i].end_min = bk[i].end_min;
 	}
-	for (size_t i = 0; i < ntaps; i++) {
-		snprintf(rt[i].child, sizeof(rt[i].child), "%s", taps[i].child_id);
-		rt[i].min = (int)((taps[i].time_ms - start) / 60000);
+	for (size_t i = 0; i < nvis; i++) {
+		snprintf(rv[i].child, sizeof(rv[i].child), "%s", vis[i].child);
+		rv[i].first_min = (int)((vis[i].first_ms - start) / 60000);
+		rv[i].last_min = (int)((vis[i].last_ms - start) / 60000);
+		rv[i].ntaps = vis[i].taps;
 	}
-	if ((r = reconcile_day(rb, nbk, rt, ntaps, &o, out, n)) < 0)
+	if ((r = reconcile_day_visits(rb, nbk, rv, nvis, &o, out, n)) < 0)
 		goto out;
 	/* Corrections, oldest first: the latest for a child wins. */
 	for (size_t c = 0; c < ncor; c++) {
@@ -75,11 +79,11 @@ int api_reconcile_compute(struct store *st, const char *facility, int64_t day, i
 	}
 out:
 	free(bk);
-	free(taps);
+	free(vis);
 	free(cor);
 	free(terms);
 	free(rb);
-	free(rt);
+	free(rv);
 	return r;
 }
 

@@ -44,6 +44,14 @@ struct reconcile_tap {
 	int min;                       /* minute of the day of its effective time */
 };
 
+/* A child's day of taps at the facility, as the store keeps it as taps arrive
+ * (store_visits.h): the first and last tap's minute and how many taps there were. */
+struct reconcile_visit {
+	char child[RECONCILE_ID_MAX];  /* "" for a card nobody held: ignored */
+	int first_min, last_min;
+	int ntaps;
+};
+
 struct reconcile_opts {
 	int grace_min;   /* RECONCILE_GRACE_MIN by default */
 	int close_min;   /* closing time of the day: a missing departure counts from then */
@@ -70,6 +78,10 @@ struct reconcile_summary {
 int reconcile_day(const struct reconcile_booking *b, size_t nb, const struct reconcile_tap *t,
 		  size_t nt, const struct reconcile_opts *o, struct reconcile_row **out,
 		  size_t *n);
+/* The same from each child's visit (one per child; bookings in any order). */
+int reconcile_day_visits(const struct reconcile_booking *b, size_t nb,
+			 const struct reconcile_visit *v, size_t nv, const struct reconcile_opts *o,
+			 struct reconcile_row **out, size_t *n);
 void reconcile_summarize(const struct reconcile_row *rows, size_t n,
 			 struct reconcile_summary *s);
 

@@ -40,6 +40,8 @@ enum store_stmt_id {
 	SS_STATS_DAYS,
 	SS_STATS_USERS,
 	SS_STATS_DATA_VERSION,
+	/* each child's day of taps (store_visits.c) */
+	SS_VISIT_TAP,
 	SS_COUNT
 };
 

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "hub/store/store_group.h"
 #include "hub/store/store_int.h"
+#include "hub/store/store_attendance_sql.h"
 #include "hub/store/store_booking_sql.h"
 #include "hub/store/store_stats_sql.h"
 
@@ -245,6 +246,9 @@ static const char *const migrations[] = {
 	 * the points of its days instead of every held booking. Computed here from the
 	 * bookings already stored. */
 	STORE_BOOKING_LOAD_SCHEMA_SQL STORE_BOOKING_LOAD_FILL_SQL("booking_load"),
+	/* 14 (reconciliation, issue 6): each child's day of taps, kept as taps arrive
+	 * (store_attendance_sql.h); computed here from the taps already stored. */
+	STORE_ATTENDANCE_VISITS_SCHEMA_SQL STORE_ATTENDANCE_VISITS_FILL_SQL("attendance_child_day"),
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -15,6 +15,8 @@
 #include "hub/store/store_int.h"
 #include "hub/store/store_stats.h"
 #include "hub/store/store_stats_sql.h"
+#include "hub/store/store_visits.h"
+#include "hub/store/store_attendance_sql.h"
 
 #define STATS_LIST_CAP 4000000 /* rows one read may return */
 
@@ -310,6 +312,9 @@ int store_stats_tap(struct store *st, const char *facility, const struct tap *ta
 		p->unknown++;
 		return 0;
 	}
+	/* The child's day of taps, which reconciliation reads (store_visits.h). */
+	if ((r = store_visits_tap(st, facility, day, child, time_ms)) < 0)
+		return r;
 	sn = seen_slot(st, facility, day, child);
 	if (sn->day == day && !strcmp(sn->child, child) && !strcmp(sn->facility, facility))
 		return 0; /* the child-day row exists: a later tap changes nothing */
@@ -400,7 +405,9 @@ int store_stats_rebuild(struct store *st)
 
 	if ((r = store_tx_begin(st)) < 0)
 		return r;
-	if ((r = store_exec(st, STORE_STATS_REBUILD_SQL, "stats rebuild")) < 0) {
+	if ((r = store_exec(st, STORE_STATS_REBUILD_SQL "DELETE FROM attendance_child_day;"
+				STORE_ATTENDANCE_VISITS_FILL_SQL("attendance_child_day"),
+			    "stats rebuild")) < 0) {
 		store_tx_rollback(st);
 		return r;
 	}

@@ -11,6 +11,7 @@
 #include "hub/api/bookings.h"
 #include "hub/api/portal.h"
 #include "hub/domain/reconcile.h"
+#include "hub/store/store_stats.h"
 
 #include <errno.h>
 
@@ -104,6 +105,11 @@ static int put_tap(const char *device, uint64_t seq, uint8_t last, int64_t ms)
 		return r;
 	r = store_tap_put(F.st, device, strncmp(device, "NWUK016", 7) ? "NWUK015" : "NWUK016",
 			  &t, ms, ms, STORE_TIME_READER, 0, NULL, &oc, NULL);
+	/* What the ingest does for a stored tap (hub/domain/attendance.c): the rollups and
+	 * each child's day of taps, which reconciliation reads. */
+	if (r == 0)
+		r = store_stats_tap(F.st, strncmp(device, "NWUK016", 7) ? "NWUK015" : "NWUK016", &t,
+				    ms, ms, STORE_TIME_READER);
 	if (r == 0)
 		r = store_commit(F.st);
 	else

@@ -59,7 +59,8 @@ static const char usage_text[] =
 	"  account unlock ID              clear a login lockout\n"
 	"  account list\n"
 	"  import facilities FILE [--dry-run] [--actor ID]   facilities from CSV, with a report\n"
-	"  stats rebuild                  recompute the statistics rollups from the taps\n"
+	"  stats rebuild                  recompute the statistics rollups and each child's day\n"
+	"                                 of taps (reconciliation) from the taps\n"
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
