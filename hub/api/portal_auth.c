@@ -362,8 +362,9 @@ void api_portal_password_change(struct api_call *call)
 		api_reply_error(call, 503, "store_unavailable", NULL);
 		goto out;
 	}
-	/* A forced change (a password someone else chose) must end that password. */
-	if (a.must_change_pw && !strcmp(cur, pw)) {
+	/* A change must end the current password, forced (a password someone else chose) or
+	 * not. Comparing the two fields reveals nothing the caller did not send. */
+	if (!strcmp(cur, pw)) {
 		api_reply_error(call, 400, "password_reused", NULL);
 		goto out;
 	}

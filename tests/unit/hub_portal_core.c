@@ -191,6 +191,14 @@ TEST(forced_password_change_refuses_every_other_route)
 	pf_reply_free(&r);
 	CHECK_EQ_INT(pf_call(&F, "GET", "/api/v1/session", sid, csrf, NULL, NULL, &r), 200);
 	CHECK(json_is_false(json_object_get(r.body, "must_change_password")));
+	/* A voluntary change may not keep the same password either; the session stays. */
+	pf_reply_free(&r);
+	CHECK_EQ_INT(pf_call(&F, "POST", "/api/v1/session/password", sid, csrf, NULL,
+			     "{\"current_password\":\"Mine2026pass\",\"password\":\"Mine2026pass\","
+			     "\"password_confirm\":\"Mine2026pass\"}", &r), 400);
+	CHECK_EQ_STR(r.code, "password_reused");
+	pf_reply_free(&r);
+	CHECK_EQ_INT(pf_call(&F, "GET", "/api/v1/session", sid, csrf, NULL, NULL, &r), 200);
 	/* Logging out is allowed to a session under the demand too. */
 	CHECK_EQ_INT(store_account_set_must_change(F.st, "NWUK015001", true), 0);
 	pf_reply_free(&r);
