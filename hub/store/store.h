@@ -580,7 +580,8 @@ int store_correction_add(struct store *st, const struct store_correction *c);
 int store_correction_list(struct store *st, const char *facility, const char *child,
 			  int64_t day, struct store_correction **out, size_t *n);
 /* The (facility, Seoul day) pairs where a card held by child at the time was tapped, within
- * [from_day, to_day], ordered by day then facility. Caller frees both arrays. */
+ * [from_day, to_day], ordered by day then facility (from each child's day of taps, kept as
+ * taps arrive: store_visits.h). Caller frees both arrays. */
 int store_child_tap_days(struct store *st, const char *child, int64_t from_day, int64_t to_day,
 			 char (**facilities)[STORE_FACILITY_CODE_MAX], int64_t **days, size_t *n);
 /* ==== end of bookings ================================================================= */

@@ -107,13 +107,10 @@ out:
 int store_child_tap_days(struct store *st, const char *child, int64_t from_day, int64_t to_day,
 			 char (**facilities)[STORE_FACILITY_CODE_MAX], int64_t **days, size_t *n)
 {
-	sqlite3_stmt *s = store_prepare(st, "SELECT DISTINCT t.facility,"
-					    " (t.time_ms + 32400000) / 86400000 AS d FROM cards c"
-					    " JOIN taps t ON t.uid = c.uid AND t.reject IS NULL"
-					    "  AND t.time_ms >= c.assigned_ms"
-					    "  AND (c.removed_ms IS NULL OR t.time_ms < c.removed_ms)"
-					    " WHERE c.child_id = ? AND t.time_ms >= ? AND t.time_ms < ?"
-					    " ORDER BY d, t.facility");
+	/* Each child's day of taps (store_visits.h), by its (child, day) index. */
+	sqlite3_stmt *s = store_prepare(st, "SELECT facility, day FROM attendance_child_day"
+					    " INDEXED BY attendance_child_day_child WHERE child = ?"
+					    " AND day >= ? AND day <= ? ORDER BY day, facility");
 	char (*f)[STORE_FACILITY_CODE_MAX] = NULL;
 	int64_t *d = NULL;
 	size_t cnt = 0, cap = 0;
@@ -125,8 +122,8 @@ int store_child_tap_days(struct store *st, const char *child, int64_t from_day, 
 	if (!s)
 		return -EIO;
 	sqlite3_bind_text(s, 1, child, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, from_day * 86400000LL - 32400000LL);
-	sqlite3_bind_int64(s, 3, (to_day + 1) * 86400000LL - 32400000LL);
+	sqlite3_bind_int64(s, 2, from_day);
+	sqlite3_bind_int64(s, 3, to_day);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			void *nf, *nd;

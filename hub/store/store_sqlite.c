@@ -249,6 +249,9 @@ static const char *const migrations[] = {
 	/* 14 (reconciliation, issue 6): each child's day of taps, kept as taps arrive
 	 * (store_attendance_sql.h); computed here from the taps already stored. */
 	STORE_ATTENDANCE_VISITS_SCHEMA_SQL STORE_ATTENDANCE_VISITS_FILL_SQL("attendance_child_day"),
+	/* 15: a child's days across facilities (연계돌봄 아동별 현황) read from those rows by
+	 * child instead of joining the child's cards with every tap (taps have no uid index). */
+	"CREATE INDEX attendance_child_day_child ON attendance_child_day(child, day);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
