@@ -64,6 +64,7 @@ static const struct config_key main_keys[] = {
 	{ "notify", "closing_time", "19:00", "closing time (Seoul, HH:MM) of days no term covers" },
 	{ "notify", "grace_min", "30", "minutes after closing time before a missing departure is announced" },
 	{ "notify", "sweep_interval_s", "300", "how often the missing-departure sweep runs" },
+	{ "notify", "missing_departure_window_min", "360", "a missing departure is announced only within this many minutes after closing time + grace (a hub started the next morning does not send yesterday's)" },
 	{ "web", "root", NULL, "the web portal's static files, read at start and on SIGHUP (default: ../share/kium/web beside the kium-hub binary, i.e. PREFIX/share/kium/web)" },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -263,6 +264,7 @@ int main(int argc, char **argv)
 	if (notify_config_start(cfg, db, &notifier) < 0)
 		goto out;
 	api_set_server(api, srv);
+	api_set_notify_worker(api, notifier);
 	log_notice("main: kium-hub %s started", KIUM_VERSION);
 	if (server_run(srv) == 0)
 		rc = 0;

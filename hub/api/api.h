@@ -39,6 +39,10 @@ void api_free(struct api *api);
 int api_web_reload(struct api *api);
 /* Where /metrics reads connection counters (set once the server exists). */
 void api_set_server(struct api *api, struct server *srv);
+/* The notification worker whose delivery counters /metrics shows (NULL: none). */
+struct notify_worker;
+void api_set_notify_worker(struct api *api, struct notify_worker *w);
+struct notify_worker *api_notify_worker(struct api *api);
 
 /* server_handler_fn and server_error_fn; arg is the struct api. */
 void api_handle(void *arg, const struct http_request *req, const struct tls_peer *peer,

@@ -4,6 +4,7 @@
  * knows them (seen, silent, queue depth each reported in its last heartbeat).
  */
 #include "hub/api/api.h"
+#include "hub/notify/worker.h"
 
 #include "common/clock.h"
 #include "hub/net/tls.h"
@@ -212,6 +213,31 @@ void api_metrics_get(struct api_call *call)
 				"kium_notify_outbox{state=\"delivered\"} %lld\n"
 				"kium_notify_outbox{state=\"failed\"} %lld\n",
 				(long long)c[0], (long long)c[1], (long long)c[2]);
+	}
+	if (api_notify_worker(api)) {
+		/* What this process's delivery worker did since it started. */
+		struct notify_worker_stats ns;
+
+		notify_worker_get_stats(api_notify_worker(api), &ns);
+		err |= netbuf_printf(b,
+			"# HELP kium_notify_messages_total Messages the delivery worker finished since"
+			" the hub started: delivered, or failed and why.\n"
+			"# TYPE kium_notify_messages_total counter\n"
+			"kium_notify_messages_total{outcome=\"delivered\"} %llu\n"
+			"kium_notify_messages_total{outcome=\"rejected\"} %llu\n"
+			"kium_notify_messages_total{outcome=\"exhausted\"} %llu\n"
+			"kium_notify_messages_total{outcome=\"expired\"} %llu\n"
+			"kium_notify_messages_total{outcome=\"unsendable\"} %llu\n"
+			"# HELP kium_notify_retries_total Tries that failed and were scheduled again.\n"
+			"# TYPE kium_notify_retries_total counter\n"
+			"kium_notify_retries_total %llu\n"
+			"# HELP kium_notify_missing_departure_total Missing-departure messages queued.\n"
+			"# TYPE kium_notify_missing_departure_total counter\n"
+			"kium_notify_missing_departure_total %llu\n",
+			(unsigned long long)ns.delivered, (unsigned long long)ns.rejected,
+			(unsigned long long)ns.exhausted, (unsigned long long)ns.expired,
+			(unsigned long long)ns.unsendable, (unsigned long long)ns.retried,
+			(unsigned long long)ns.swept);
 	}
 	if (err) {
 		api_reply_error(call, 500, "internal_error", NULL);

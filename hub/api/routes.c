@@ -190,6 +190,7 @@ const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 struct api {
 	struct api_opts opts;
 	struct server *srv;
+	struct notify_worker *notify; /* its delivery counters are in /metrics */
 	struct api_metrics *metrics;
 	struct web_cache *web;  /* the portal's static files */
 	int64_t next_silent_check;
@@ -259,6 +260,13 @@ void api_set_server(struct api *api, struct server *srv)
 {
 	api->srv = srv;
 }
+
+void api_set_notify_worker(struct api *api, struct notify_worker *w)
+{
+	api->notify = w;
+}
+
+struct notify_worker *api_notify_worker(struct api *api) { return api->notify; }
 
 struct store *api_store(struct api *api) { return api->opts.store; }
 int64_t api_silent_ms(const struct api *api) { return api->opts.silent_ms; }

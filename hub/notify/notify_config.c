@@ -41,7 +41,7 @@ static int hhmm(const char *s, int *min)
 int notify_config_start(const struct config *cfg, const char *db_path, struct notify_worker **out)
 {
 	struct notify_worker_opts o = { 0 };
-	long cto, to, att, base, cap, age, ret, poll, grace, sweep;
+	long cto, to, att, base, cap, age, ret, poll, grace, sweep, window;
 	const char *tf = config_get(cfg, "notify", "auth_token_file");
 	char token[512] = "";
 	int r;
@@ -57,6 +57,8 @@ int notify_config_start(const struct config *cfg, const char *db_path, struct no
 	    config_get_int(cfg, "notify", "poll_ms", 0, 10, 600000, &poll) < 0 ||
 	    config_get_int(cfg, "notify", "grace_min", 0, 0, 720, &grace) < 0 ||
 	    config_get_int(cfg, "notify", "sweep_interval_s", 0, 1, 86400, &sweep) < 0 ||
+	    config_get_int(cfg, "notify", "missing_departure_window_min", 360, 1, 1440,
+			   &window) < 0 ||
 	    config_get_bool(cfg, "notify", "missing_departure", true, &o.sweep) < 0)
 		return -EINVAL;
 	if (hhmm(config_get(cfg, "notify", "closing_time"), &o.sweep_opts.default_close_min) < 0) {
@@ -85,7 +87,7 @@ int notify_config_start(const struct config *cfg, const char *db_path, struct no
 	o.poll_ms = poll;
 	o.sweep_interval_ms = sweep * 1000;
 	o.sweep_opts.grace_min = (int)grace;
-	o.sweep_opts.window_ms = 6LL * 3600 * 1000;
+	o.sweep_opts.window_ms = (int64_t)window * 60000;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_err("notify: libcurl did not initialize");
 		return -EIO;

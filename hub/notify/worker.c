@@ -40,6 +40,7 @@ struct notify_worker {
 	size_t answer_len;
 	char retry_after[32];
 	atomic_uint_fast64_t delivered, retried, failed, swept;
+	atomic_uint_fast64_t rejected, exhausted, expired, unsendable;
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -141,11 +142,17 @@ static int curl_setup(struct notify_worker *w)
 	return 0;
 }
 
+/* Why a message failed, for /metrics (notify_worker_stats). */
+enum fail_kind { FAIL_NONE, FAIL_REJECTED, FAIL_EXHAUSTED, FAIL_EXPIRED, FAIL_UNSENDABLE };
+
 /* A final outcome: the row is done, its secret params scrubbed. */
 static void finish(struct notify_worker *w, const struct store_outbox_row *m,
 		   const struct notify_template *t, const char *state, int attempts, int status,
-		   const char *error, int64_t now)
+		   const char *error, enum fail_kind why, int64_t now)
 {
+	atomic_uint_fast64_t *by[] = { NULL, &w->rejected, &w->exhausted, &w->expired,
+				       &w->unsendable };
+
 	char *scrubbed = t && t->secret[0] ? notify_scrub(t, m->params) : NULL;
 
 	if (store_outbox_mark(w->st, m->id, state, attempts, 0, status, error,
@@ -154,8 +161,11 @@ static void finish(struct notify_worker *w, const struct store_outbox_row *m,
 			 (long long)m->id);
 	else if (!strcmp(state, "delivered"))
 		atomic_fetch_add(&w->delivered, 1);
-	else
+	else {
 		atomic_fetch_add(&w->failed, 1);
+		if (by[why])
+			atomic_fetch_add(by[why], 1);
+	}
 	if (strcmp(state, "delivered"))
 		log_warn("notify: message %lld (%s) failed: %s", (long long)m->id,
 			 m->template_code, error);
@@ -221,17 +231,18 @@ static int64_t deliver(struct notify_worker *w, const struct store_outbox_row *m
 	long status = 0;
 
 	if (!t) {
-		finish(w, m, NULL, "failed", m->attempts, 0, "unknown_template", now);
+		finish(w, m, NULL, "failed", m->attempts, 0, "unknown_template", FAIL_UNSENDABLE,
+		       now);
 		return 0;
 	}
 	if (now - m->created_ms > w->o.max_age_ms) {
-		finish(w, m, t, "failed", m->attempts, 0, "expired", now);
+		finish(w, m, t, "failed", m->attempts, 0, "expired", FAIL_EXPIRED, now);
 		return 0;
 	}
 	if (!(body = build(w, m, t, &error))) {
 		if (!strcmp(error, "store") || !strcmp(error, "no_memory"))
 			return 0; /* try again at the next pass */
-		finish(w, m, t, "failed", m->attempts, 0, error, now);
+		finish(w, m, t, "failed", m->attempts, 0, error, FAIL_UNSENDABLE, now);
 		return 0;
 	}
 	post(w, body, m->idem_key, &status);
@@ -243,11 +254,12 @@ static int64_t deliver(struct notify_worker *w, const struct store_outbox_row *m
 			    w->answer_len, &ans);
 	now = clock_wall_ms();
 	if (ans.verdict == NOTIFY_DELIVERED) {
-		finish(w, m, t, "delivered", attempts, (int)status, "", now);
+		finish(w, m, t, "delivered", attempts, (int)status, "", FAIL_NONE, now);
 		return 0;
 	}
 	if (ans.verdict == NOTIFY_FAILED || attempts >= w->o.max_attempts) {
-		finish(w, m, t, "failed", attempts, (int)status, ans.error, now);
+		finish(w, m, t, "failed", attempts, (int)status, ans.error,
+		       ans.verdict == NOTIFY_FAILED ? FAIL_REJECTED : FAIL_EXHAUSTED, now);
 		return 0;
 	}
 	wait = notify_backoff_ms(attempts, w->o.backoff_base_ms, w->o.backoff_cap_ms,
@@ -435,4 +447,8 @@ void notify_worker_get_stats(struct notify_worker *w, struct notify_worker_stats
 	out->retried = atomic_load(&w->retried);
 	out->failed = atomic_load(&w->failed);
 	out->swept = atomic_load(&w->swept);
+	out->rejected = atomic_load(&w->rejected);
+	out->exhausted = atomic_load(&w->exhausted);
+	out->expired = atomic_load(&w->expired);
+	out->unsendable = atomic_load(&w->unsendable);
 }

@@ -40,8 +40,14 @@ struct notify_worker_opts {
 	struct notify_sweep_opts sweep_opts;
 };
 
+/* Since the worker started. failed = rejected + exhausted + expired + unsendable:
+ * rejected the provider refused the message (a 4xx other than 408/425/429), exhausted
+ * max_attempts tries without a final answer, expired not sent within max_age_s,
+ * unsendable the row itself cannot be sent (unknown template, missing recipient data).
+ * swept: missing-departure messages the sweep queued. */
 struct notify_worker_stats {
 	uint64_t delivered, retried, failed, swept;
+	uint64_t rejected, exhausted, expired, unsendable;
 };
 
 /* Starts the thread (curl_global_init must have run). Caller stops with notify_worker_stop. */

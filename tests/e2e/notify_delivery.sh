@@ -47,6 +47,8 @@ check "never the UID or the full name" bash -c "! grep -q -e 04a1b2c3 -e 김민�
 expect_eq "dad (arrivals off) got nothing" "$(sql "SELECT count(*) FROM notification_outbox WHERE recipient='dad01'")" "0"
 key=$(printf '%s\n' "$lines" | tail -1 | cut -f1)
 expect_eq "the row is delivered under the key it was sent with" "$(sql "SELECT state, attempts FROM notification_outbox WHERE idem_key='$key'")" "delivered|4"
+metric() { hcurl -H "Authorization: Bearer $TOKEN" "$URL/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+expect_eq "/metrics: one delivered, three retries" "$(metric 'kium_notify_messages_total{outcome="delivered"}') $(metric kium_notify_retries_total)" "1 3"
 
 # ---- a departure: both guardians ----
 upload R1 2:04a1b2c3:departure >/dev/null
@@ -132,3 +134,4 @@ wait_for 10 rows_are 1 "state='failed'"
 out=$(op GET "/api/v1/notifications?state=failed")
 expect_eq "a 400 fails the message after one try, listed with its error" "$(st) $(json_get "$out" '[(n["template"], n["attempts"], n["last_status"], n["last_error"]) for n in j["notifications"]]')" "200 [('departure', 1, 400, 'scripted_400')]"
 expect_eq "/metrics counts the outbox" "$(hcurl -H "Authorization: Bearer $TOKEN" "$URL/metrics" | grep '^kium_notify_outbox{state="failed"}')" 'kium_notify_outbox{state="failed"} 1'
+expect_eq "/metrics: the worker counts it rejected, none exhausted or expired" "$(metric 'kium_notify_messages_total{outcome="rejected"}') $(metric 'kium_notify_messages_total{outcome="exhausted"}') $(metric 'kium_notify_messages_total{outcome="expired"}')" "1 0 0"
