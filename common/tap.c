@@ -1,50 +1,26 @@
 /* The tap record and its JSON codec: see tap.h. */
 #include "common/tap.h"
 
+#include "common/hex.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int tap_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int tap_uid_parse(const char *hex, uint8_t *uid, uint8_t *len)
 {
 	size_t n = strlen(hex);
 
-	if (n != 8 && n != 14 && n != 20)
+	if ((n != 8 && n != 14 && n != 20) || hex_decode(hex, uid, n / 2) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = tap_hexval(hex[2 * i]), lo = tap_hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		uid[i] = (uint8_t)(hi << 4 | lo);
-	}
 	*len = (uint8_t)(n / 2);
 	return 0;
 }
 
 void tap_uid_format(const uint8_t *uid, uint8_t len, char *out, size_t outlen)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (uint8_t i = 0; i < len && o + 2 < outlen; i++) {
-		out[o++] = digits[uid[i] >> 4];
-		out[o++] = digits[uid[i] & 15];
-	}
-	if (outlen)
-		out[o < outlen ? o : outlen - 1] = '\0';
+	hex_encode(uid, len, false, out, outlen);
 }
 
 static const char *const tap_dir_names[] = { "none", "in", "out" };
@@ -103,7 +79,7 @@ static bool tap_boot_id_valid(const char *s)
 	if (n == 0 || n >= TAP_BOOT_ID_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (tap_hexval(s[i]) < 0 && s[i] != '-')
+		if (hex_digit(s[i]) < 0 && s[i] != '-')
 			return false;
 	return true;
 }

@@ -8,6 +8,8 @@
 
 #include "hub/net/buf.h"
 
+#include "common/hex.h"
+
 #include <errno.h>
 #include <http_parser.h>
 #include <stdint.h>
@@ -323,16 +325,6 @@ const char *http_request_header(const struct http_request *req, const char *name
 	return NULL;
 }
 
-static int http_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int http_query_get(const char *query, const char *name, char *out, size_t outlen)
 {
@@ -354,8 +346,8 @@ int http_query_get(const char *query, const char *name, char *out, size_t outlen
 
 					if (i + 2 >= seglen)
 						return -EINVAL;
-					hi = http_hexval(p[i + 1]);
-					lo = http_hexval(p[i + 2]);
+					hi = hex_digit(p[i + 1]);
+					lo = hex_digit(p[i + 2]);
 					if (hi < 0 || lo < 0)
 						return -EINVAL;
 					c = (char)(hi * 16 + lo);

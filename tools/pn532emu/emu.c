@@ -9,6 +9,8 @@
 
 #include "tools/pn532emu/frame.h"
 
+#include "common/hex.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -657,30 +659,12 @@ const struct emu_stats *emu_stats(const struct emu *e)
 	return &e->st;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly n bytes of hex into out; -EINVAL otherwise. */
 static int hex_bytes(const char *s, uint8_t *out, size_t n)
 {
 	if (!s || strlen(s) != 2 * n)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return hex_decode(s, out, n);
 }
 
 int emu_card_parse(const char *uid_hex, const char *atqa_hex, const char *sak_hex,
@@ -710,11 +694,5 @@ int emu_card_parse(const char *uid_hex, const char *atqa_hex, const char *sak_he
 
 void emu_card_uid_hex(const struct emu_card *c, char *buf, size_t len)
 {
-	size_t n = 0;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	for (size_t i = 0; i < c->uid_len && n + 3 <= len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%02X", c->uid[i]);
+	hex_encode(c->uid, c->uid_len, true, buf, len);
 }
