@@ -2,6 +2,7 @@
 #include "firmware/roster.h"
 #include "common/log.h"
 #include "common/tap.h"
+#include "common/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -38,85 +39,20 @@ static int roster_refuse(struct roster_parse_info *info, int line, const char *f
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-static size_t roster_utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static bool roster_name_valid(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (n == 0 || n >= ROSTER_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n;) {
-		size_t l = roster_utf8_len(u + i, n - i);
-
-		if (l == 0 || (l == 1 && (u[i] < 0x20 || u[i] == 0x7f)))
-			return false;
-		i += l;
-	}
-	return true;
+	return text_valid(s, n, ROSTER_NAME_MAX);
 }
 
 void roster_mask_name(const char *name, char *out, size_t outlen)
 {
-	const unsigned char *u = (const unsigned char *)name;
-	size_t n = strlen(name), starts[ROSTER_NAME_MAX], count = 0, pos = 0;
-
-	if (strchr(name, '*') || n >= ROSTER_NAME_MAX) {
-		snprintf(out, outlen, "%s", strchr(name, '*') ? name : "*");
+	/* A name with '*' came masked (the hub's roster); anything unmaskable shows "*". */
+	if (strchr(name, '*')) {
+		snprintf(out, outlen, "%s", name);
 		return;
 	}
-	for (size_t i = 0; i < n && count < ROSTER_NAME_MAX;) {
-		size_t l = roster_utf8_len(u + i, n - i);
-
-		starts[count++] = i;
-		i += l ? l : 1;
-	}
-	if (count <= 1) {
+	if (text_name_mask(name, out, outlen) < 0)
 		snprintf(out, outlen, "*");
-		return;
-	}
-	/* First character kept; the last too when there are three or more. */
-	for (size_t c = 0; c < count && pos + 5 < outlen; c++) {
-		size_t end = c + 1 < count ? starts[c + 1] : n;
-
-		if (c == 0 || (count >= 3 && c == count - 1)) {
-			memcpy(out + pos, name + starts[c], end - starts[c]);
-			pos += end - starts[c];
-		} else {
-			out[pos++] = '*';
-		}
-	}
-	out[pos] = '\0';
 }
 
 static bool roster_child_id_valid(const char *s, size_t n)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "hub/store/store_group.h"
 #include "hub/store/store_int.h"
 #include "hub/store/store_attendance_sql.h"
@@ -469,73 +470,16 @@ bool store_short_valid(const char *s)
 	return n >= 1 && n < STORE_SHORT_MAX;
 }
 
-/* Length of the UTF-8 sequence at p (shortest form, no surrogates), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p)
-{
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 bool store_text_valid(const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-
-	if (!s || !*s || strlen(s) >= max)
-		return false;
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-		n = utf8_len(p);
-		if (!n)
-			return false;
-		p += n;
-	}
-	return true;
+	return s && text_valid(s, strlen(s), max);
 }
 
 int store_name_mask(const char *name, char *out, size_t outlen)
 {
-	const unsigned char *p = (const unsigned char *)name;
-	size_t starts[STORE_NAME_MAX], lens[STORE_NAME_MAX], n = 0, o = 0, l;
-
 	if (!store_text_valid(name, STORE_NAME_MAX))
 		return -EINVAL;
-	while (*p) {
-		l = utf8_len(p);
-		starts[n] = (size_t)(p - (const unsigned char *)name);
-		lens[n++] = l;
-		p += l;
-	}
-	for (size_t i = 0; i < n; i++) {
-		bool keep = i == 0 || (i == n - 1 && n > 2);
-		const char *src = keep ? name + starts[i] : "*";
-
-		l = keep ? lens[i] : 1;
-		if (o + l >= outlen)
-			return -ENOSPC;
-		memcpy(out + o, src, l);
-		o += l;
-	}
-	out[o] = '\0';
-	return 0;
+	return text_name_mask(name, out, outlen);
 }
 
 /* ---- open, migrate, close ---- */
