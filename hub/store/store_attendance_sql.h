@@ -11,6 +11,17 @@
 #ifndef KIUM_HUB_STORE_ATTENDANCE_SQL_H
 #define KIUM_HUB_STORE_ATTENDANCE_SQL_H
 
+/* The holder of a tap's card (taps t): coalesce(t.child_id, c1.child_id, c2.child_id) is the
+ * child; the rule store_attendance_day applies (store_taps.c). */
+#define STORE_TAP_HOLDER_JOIN                                                                  \
+	" LEFT JOIN cards c1 ON c1.uid = t.uid AND t.child_id IS NULL"                         \
+	"  AND c1.assigned_ms <= iif(t.time_flag = 2, t.received_ms, t.time_ms)"               \
+	"  AND (c1.removed_ms IS NULL"                                                         \
+	"   OR c1.removed_ms > iif(t.time_flag = 2, t.received_ms, t.time_ms))"                \
+	" LEFT JOIN cards c2 ON c1.id IS NULL AND t.child_id IS NULL"                          \
+	"  AND c2.uid = t.uid AND c2.assigned_ms <= t.received_ms"                             \
+	"  AND (c2.removed_ms IS NULL OR c2.removed_ms > t.received_ms)"
+
 #define STORE_ATTENDANCE_VISITS_SCHEMA_SQL                                                     \
 	"CREATE TABLE attendance_child_day ("                                                  \
 	" facility TEXT NOT NULL, day INTEGER NOT NULL, child TEXT NOT NULL,"                  \
@@ -23,13 +34,7 @@
 	" SELECT t.facility, (t.time_ms + 32400000) / 86400000 AS d,"                          \
 	"  coalesce(t.child_id, c1.child_id, c2.child_id) AS ch, min(t.time_ms),"              \
 	"  max(t.time_ms), count(*) FROM taps t"                                               \
-	" LEFT JOIN cards c1 ON c1.uid = t.uid AND t.child_id IS NULL"                         \
-	"  AND c1.assigned_ms <= iif(t.time_flag = 2, t.received_ms, t.time_ms)"               \
-	"  AND (c1.removed_ms IS NULL"                                                         \
-	"   OR c1.removed_ms > iif(t.time_flag = 2, t.received_ms, t.time_ms))"                \
-	" LEFT JOIN cards c2 ON c1.id IS NULL AND t.child_id IS NULL"                          \
-	"  AND c2.uid = t.uid AND c2.assigned_ms <= t.received_ms"                             \
-	"  AND (c2.removed_ms IS NULL OR c2.removed_ms > t.received_ms)"                       \
+	STORE_TAP_HOLDER_JOIN                                                                  \
 	" WHERE t.reject IS NULL AND ch IS NOT NULL AND ch <> ''"                              \
 	" GROUP BY t.facility, d, ch;"
 

@@ -372,34 +372,10 @@ static int bk_load_apply(struct store *st, const struct store_booking *b, int si
 
 int store_booking_load_check(struct store *st, size_t *diff)
 {
-	sqlite3_stmt *s = NULL;
-	int r, rc;
-
-	*diff = 0;
-	if ((r = store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS booking_load_ref ("
-				"facility TEXT, day INTEGER, minute INTEGER, d_regular INTEGER,"
-				" d_temporary INTEGER, d_sick INTEGER);"
-				"DELETE FROM temp.booking_load_ref;"
-				STORE_BOOKING_LOAD_FILL_SQL("temp.booking_load_ref"),
-			    "booking load check")) < 0)
-		return r;
-	s = store_prepare(st, "SELECT (SELECT count(*) FROM (SELECT * FROM main.booking_load"
-			      " EXCEPT SELECT * FROM temp.booking_load_ref)) + (SELECT count(*) FROM"
-			      " (SELECT * FROM temp.booking_load_ref EXCEPT SELECT * FROM"
-			      " main.booking_load))");
-	if (!s) {
-		r = -EIO;
-		goto out;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*diff = (size_t)sqlite3_column_int64(s, 0);
-	else
-		r = store_step_error(st, rc, "booking load check");
-out:
-	sqlite3_finalize(s);
-	store_exec(st, "DROP TABLE IF EXISTS temp.booking_load_ref", "booking load check");
-	return r;
+	return store_compare_rebuilt(st, "booking_load",
+				     "facility TEXT, day INTEGER, minute INTEGER, d_regular INTEGER,"
+				     " d_temporary INTEGER, d_sick INTEGER",
+				     STORE_BOOKING_LOAD_FILL_SQL("temp.ref"), diff);
 }
 
 static int bk_count_waiting(struct store *st, const struct store_booking *b, size_t *n)

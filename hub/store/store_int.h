@@ -117,6 +117,12 @@ typedef int (*store_row_fn)(sqlite3_stmt *s, void *elem);
 int store_collect(struct store *st, sqlite3_stmt *s, size_t elem, size_t first,
 		  store_row_fn fill, const char *what, void **out, size_t *n);
 
+/* Compares table (kept incrementally) with its recomputation: creates temp.ref with the
+ * column declarations cols, runs fill (SQL that fills temp.ref from scratch), and sets *diff
+ * to the rows that differ either way (0: they agree). Reads only; temp.ref is dropped. */
+int store_compare_rebuilt(struct store *st, const char *table, const char *cols,
+			  const char *fill, size_t *diff);
+
 /* Copies a text column into buf (truncating; "" for NULL). */
 void store_col_text(sqlite3_stmt *s, int col, char *buf, size_t len);
 

@@ -470,6 +470,36 @@ bool store_short_valid(const char *s)
 	return n >= 1 && n < STORE_SHORT_MAX;
 }
 
+int store_compare_rebuilt(struct store *st, const char *table, const char *cols,
+			  const char *fill, size_t *diff)
+{
+	char sql[512];
+	sqlite3_stmt *s = NULL;
+	int r, rc;
+
+	*diff = 0;
+	snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.ref; CREATE TEMP TABLE ref (%s)",
+		 cols);
+	if ((r = store_exec(st, sql, "compare")) < 0 || (r = store_exec(st, fill, "compare")) < 0)
+		goto out;
+	snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT"
+		 " SELECT * FROM temp.ref)) + (SELECT count(*) FROM (SELECT * FROM temp.ref"
+		 " EXCEPT SELECT * FROM main.%s))", table, table);
+	if (!(s = store_prepare(st, sql))) {
+		r = -EIO;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*diff = (size_t)sqlite3_column_int64(s, 0);
+	else
+		r = store_step_error(st, rc, "compare");
+out:
+	sqlite3_finalize(s);
+	store_exec(st, "DROP TABLE IF EXISTS temp.ref", "compare");
+	return r;
+}
+
 bool store_text_valid(const char *s, size_t max)
 {
 	return s && text_valid(s, strlen(s), max);

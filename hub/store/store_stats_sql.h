@@ -7,6 +7,8 @@
 #ifndef KIUM_HUB_STORE_STATS_SQL_H
 #define KIUM_HUB_STORE_STATS_SQL_H
 
+#include "hub/store/store_attendance_sql.h"
+
 /* The migration (store_sqlite.c) that creates the tables and computes them. */
 #define STORE_STATS_MIGRATION 9
 
@@ -36,13 +38,7 @@
 	" (t.time_ms + 32400000) / 86400000 AS day,"                                           \
 	" coalesce(t.child_id, c1.child_id, c2.child_id) AS child, t.result AS result"         \
 	" FROM taps t"                                                                         \
-	" LEFT JOIN cards c1 ON c1.uid = t.uid AND t.child_id IS NULL"                         \
-	"  AND c1.assigned_ms <= iif(t.time_flag = 2, t.received_ms, t.time_ms)"               \
-	"  AND (c1.removed_ms IS NULL"                                                         \
-	"   OR c1.removed_ms > iif(t.time_flag = 2, t.received_ms, t.time_ms))"                \
-	" LEFT JOIN cards c2 ON c1.id IS NULL AND t.child_id IS NULL"                          \
-	"  AND c2.uid = t.uid AND c2.assigned_ms <= t.received_ms"                             \
-	"  AND (c2.removed_ms IS NULL OR c2.removed_ms > t.received_ms)"                       \
+	STORE_TAP_HOLDER_JOIN                                                                  \
 	" WHERE t.reject IS NULL;"                                                             \
 	"INSERT INTO stats_child_day (facility, day, child, status, present)"                  \
 	" SELECT facility, day, child, NULL, 1 FROM temp.stats_taps"                           \

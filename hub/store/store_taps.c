@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "hub/store/store_attendance_sql.h"
 #include "hub/store/store_int.h"
 
 int store_begin(struct store *st)
@@ -186,13 +187,7 @@ int store_attendance_day(struct store *st, const char *facility, int64_t day,
 			      " coalesce(t.child_id, c1.child_id, c2.child_id),"
 			      " ch.name, t.time_ms, t.wall_ms, t.received_ms, t.time_flag, t.dir,"
 			      " t.result FROM taps t"
-			      " LEFT JOIN cards c1 ON c1.uid = t.uid AND t.child_id IS NULL"
-			      "  AND c1.assigned_ms <= iif(t.time_flag = 2, t.received_ms, t.time_ms)"
-			      "  AND (c1.removed_ms IS NULL"
-			      "   OR c1.removed_ms > iif(t.time_flag = 2, t.received_ms, t.time_ms))"
-			      " LEFT JOIN cards c2 ON c1.id IS NULL AND t.child_id IS NULL"
-			      "  AND c2.uid = t.uid AND c2.assigned_ms <= t.received_ms"
-			      "  AND (c2.removed_ms IS NULL OR c2.removed_ms > t.received_ms)"
+			      STORE_TAP_HOLDER_JOIN
 			      " LEFT JOIN children ch"
 			      "  ON ch.id = coalesce(t.child_id, c1.child_id, c2.child_id)"
 			      " WHERE t.facility = ? AND t.reject IS NULL"

@@ -62,32 +62,8 @@ int store_visits_day(struct store *st, const char *facility, int64_t day,
 
 int store_visits_check(struct store *st, size_t *diff)
 {
-	sqlite3_stmt *s = NULL;
-	int r, rc;
-
-	*diff = 0;
-	if ((r = store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS visits_ref ("
-				"facility TEXT, day INTEGER, child TEXT, first_ms INTEGER,"
-				" last_ms INTEGER, taps INTEGER);"
-				"DELETE FROM temp.visits_ref;"
-				STORE_ATTENDANCE_VISITS_FILL_SQL("temp.visits_ref"),
-			    "visits check")) < 0)
-		return r;
-	s = store_prepare(st, "SELECT (SELECT count(*) FROM (SELECT * FROM"
-			      " main.attendance_child_day EXCEPT SELECT * FROM temp.visits_ref))"
-			      " + (SELECT count(*) FROM (SELECT * FROM temp.visits_ref EXCEPT"
-			      " SELECT * FROM main.attendance_child_day))");
-	if (!s) {
-		r = -EIO;
-		goto out;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*diff = (size_t)sqlite3_column_int64(s, 0);
-	else
-		r = store_step_error(st, rc, "visits check");
-out:
-	sqlite3_finalize(s);
-	store_exec(st, "DROP TABLE IF EXISTS temp.visits_ref", "visits check");
-	return r;
+	return store_compare_rebuilt(st, "attendance_child_day",
+				     "facility TEXT, day INTEGER, child TEXT, first_ms INTEGER,"
+				     " last_ms INTEGER, taps INTEGER",
+				     STORE_ATTENDANCE_VISITS_FILL_SQL("temp.ref"), diff);
 }
