@@ -52,8 +52,9 @@ struct tls_peer {
 int tls_ctx_new(const struct tls_ctx_opts *opts, struct tls_ctx **out);
 void tls_ctx_free(struct tls_ctx *ctx);
 /* Re-reads the CRL file given at creation (SIGHUP). On failure (unparsable, or past its
- * nextUpdate: -ESTALE) the old CRL stays in force. Connections already established keep
- * their verification result; resumed sessions are verified again against the current CRL. */
+ * nextUpdate: -ESTALE) the old CRL stays in force. Resumed sessions, and connections
+ * established before the reload (at their next request, tls_conn_peer), are verified again
+ * against the current CRL. */
 int tls_ctx_reload_crl(struct tls_ctx *ctx);
 void tls_ctx_stats(const struct tls_ctx *ctx, struct tls_stats *out);
 
@@ -79,8 +80,9 @@ bool tls_conn_pending(const struct tls_conn *conn);
 void tls_conn_trim(struct tls_conn *conn);
 /* Sends close_notify, best effort. */
 void tls_conn_close_notify(struct tls_conn *conn);
-/* The peer's identity; valid after the handshake. */
-const struct tls_peer *tls_conn_peer(const struct tls_conn *conn);
+/* The peer's identity; valid after the handshake. cert_verified is re-decided against the
+ * CRL in force when one was loaded since the last call. */
+const struct tls_peer *tls_conn_peer(struct tls_conn *conn);
 /* A short description of the library's last error on this connection, for log lines. */
 const char *tls_conn_last_error(const struct tls_conn *conn, char *buf, size_t len);
 bool tls_conn_resumed(const struct tls_conn *conn);

@@ -41,6 +41,7 @@ struct tls_ctx {
 	char *crl_path;
 	time_t crl_next_update; /* earliest nextUpdate of the loaded CRL, 0 when none */
 	bool crl_stale_logged;
+	uint64_t crl_gen;       /* moves at each CRL reload */
 	struct tls_stats stats;
 };
 
@@ -52,6 +53,7 @@ struct tls_conn {
 	bool want_write;
 	bool resumed;
 	bool done;
+	uint64_t crl_gen;       /* the ctx's crl_gen when peer.cert_verified was decided */
 	size_t wpending; /* length of a write that returned WANT_WRITE, 0 when none */
 	struct tls_peer peer;
 	size_t rpos, rlen;
@@ -259,6 +261,7 @@ int tls_ctx_reload_crl(struct tls_ctx *ctx)
 	ctx->crl = crl;
 	ctx->crl_next_update = next;
 	ctx->crl_stale_logged = false;
+	ctx->crl_gen++; /* established connections verify their peer again (tls_conn_peer) */
 	if (old) {
 		mbedtls_x509_crl_free(old);
 		free(old);
@@ -394,6 +397,15 @@ static int tls_status(struct tls_conn *c, int ret)
 	return -EPROTO;
 }
 
+/* The peer's certificate verified now against the CA and the current CRL. */
+static bool tls_verify_now(struct tls_conn *c, const mbedtls_x509_crt *crt)
+{
+	uint32_t flags = 0;
+
+	return mbedtls_x509_crt_verify((mbedtls_x509_crt *)crt, &c->ctx->ca, c->ctx->crl, NULL,
+				       &flags, NULL, NULL) == 0;
+}
+
 static void tls_fill_peer(struct tls_conn *c)
 {
 	const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&c->ssl);
@@ -403,17 +415,11 @@ static void tls_fill_peer(struct tls_conn *c)
 	if (!crt)
 		return;
 	p->cert_present = true;
-	if (c->resumed) {
-		/* The ticket carries the verification of the full handshake, which may predate
-		 * the current CRL or the certificate's expiry: verify again, now. */
-		uint32_t flags = 0;
-
-		p->cert_verified = mbedtls_x509_crt_verify((mbedtls_x509_crt *)crt, &c->ctx->ca,
-							   c->ctx->crl, NULL, &flags, NULL,
-							   NULL) == 0;
-	} else {
-		p->cert_verified = mbedtls_ssl_get_verify_result(&c->ssl) == 0;
-	}
+	c->crl_gen = c->ctx->crl_gen;
+	/* A ticket carries the verification of the full handshake, which may predate the
+	 * current CRL or the certificate's expiry: a resumed session is verified again, now. */
+	p->cert_verified = c->resumed ? tls_verify_now(c, crt)
+				      : mbedtls_ssl_get_verify_result(&c->ssl) == 0;
 	for (const mbedtls_x509_name *n = &crt->subject; n; n = n->next) {
 		if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
 			size_t len = n->val.len;
@@ -517,8 +523,17 @@ void tls_conn_close_notify(struct tls_conn *c)
 		(void)mbedtls_ssl_close_notify(&c->ssl);
 }
 
-const struct tls_peer *tls_conn_peer(const struct tls_conn *c)
+const struct tls_peer *tls_conn_peer(struct tls_conn *c)
 {
+	const mbedtls_x509_crt *crt;
+
+	/* A CRL loaded since the verification: a kept connection of a certificate revoked
+	 * (or taken off the list) meanwhile is judged by the CRL in force now. */
+	if (c->peer.cert_present && c->crl_gen != c->ctx->crl_gen &&
+	    (crt = mbedtls_ssl_get_peer_cert(&c->ssl))) {
+		c->peer.cert_verified = tls_verify_now(c, crt);
+		c->crl_gen = c->ctx->crl_gen;
+	}
 	return &c->peer;
 }
 
