@@ -326,10 +326,11 @@ static int build_attendance(struct store *st, const struct stats_query *q,
 			v[A_RATE_BOOKED].den += booked;
 			if (d[i].present > 0 || booked > 0) {
 				v[A_DAYS].n++;
-				if (f[fi].capacity > 0) {
-					v[A_CAPACITY].n += f[fi].capacity;
+				/* The capacity of that day (capacity_history), not today's. */
+				if (d[i].capacity > 0) {
+					v[A_CAPACITY].n += d[i].capacity;
 					v[A_RATE_CAPACITY].num += d[i].present;
-					v[A_RATE_CAPACITY].den += f[fi].capacity;
+					v[A_RATE_CAPACITY].den += d[i].capacity;
 				}
 			}
 			if (row == nb)

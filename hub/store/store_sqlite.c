@@ -253,6 +253,21 @@ static const char *const migrations[] = {
 	/* 15: a child's days across facilities (연계돌봄 아동별 현황) read from those rows by
 	 * child instead of joining the child's cards with every tap (taps have no uid index). */
 	"CREATE INDEX attendance_child_day_child ON attendance_child_day(child, day);",
+	/* 16 (statistics): the capacity in force on each day, so that a past month's
+	 * present/capacity rate keeps the capacity of its days after a change. Every write of
+	 * facility_care records its capacity from the Seoul day of its changed_ms; what
+	 * exists now is taken as the capacity since the beginning. */
+	"CREATE TABLE capacity_history ("
+	" facility TEXT NOT NULL, since_day INTEGER NOT NULL, capacity INTEGER NOT NULL,"
+	" PRIMARY KEY (facility, since_day)) WITHOUT ROWID;"
+	"INSERT INTO capacity_history SELECT facility, 0, capacity FROM facility_care;"
+	"CREATE TRIGGER facility_care_capacity_new AFTER INSERT ON facility_care BEGIN"
+	" INSERT OR REPLACE INTO capacity_history VALUES (NEW.facility,"
+	"  (NEW.changed_ms + 32400000) / 86400000, NEW.capacity); END;"
+	"CREATE TRIGGER facility_care_capacity_set AFTER UPDATE OF capacity ON facility_care"
+	" WHEN NEW.capacity IS NOT OLD.capacity BEGIN"
+	" INSERT OR REPLACE INTO capacity_history VALUES (NEW.facility,"
+	"  (NEW.changed_ms + 32400000) / 86400000, NEW.capacity); END;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -485,7 +485,11 @@ int store_stats_days(struct store *st, const char *facility, int64_t from_day, i
 {
 	sqlite3_stmt *s = store_stmt(st, SS_STATS_DAYS,
 				     "SELECT day, present, taps, arrivals, departures, unknown,"
-				     " booked_regular, booked_temporary, booked_sick FROM stats_day"
+				     " booked_regular, booked_temporary, booked_sick,"
+				     " coalesce((SELECT h.capacity FROM capacity_history h"
+				     "  WHERE h.facility = d.facility AND h.since_day <= d.day"
+				     "  ORDER BY h.since_day DESC LIMIT 1), -1)"
+				     " FROM stats_day d"
 				     " WHERE facility = ? AND day >= ? AND day <= ? ORDER BY day");
 	struct store_stats_day *x;
 	int rc, r = 0;
@@ -511,6 +515,7 @@ int store_stats_days(struct store *st, const char *facility, int64_t from_day, i
 		x->unknown = sqlite3_column_int64(s, 5);
 		for (int i = 0; i < 3; i++)
 			x->booked[i] = sqlite3_column_int64(s, 6 + i);
+		x->capacity = sqlite3_column_int(s, 9);
 	}
 	if (rc != SQLITE_DONE)
 		r = store_step_error(st, rc, "stats days");

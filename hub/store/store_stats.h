@@ -76,6 +76,7 @@ struct store_stats_day {
 	int64_t day;
 	int64_t present, taps, arrivals, departures, unknown;
 	int64_t booked[3];            /* regular, temporary, sick */
+	int capacity;                 /* the capacity in force that day; -1 none */
 };
 /* Appends one facility's stats_day rows with from_day <= day <= to_day, ordered by day, to
  * *v (n rows held, cap allocated; grown as store_grow does). Callers loop over the

@@ -248,6 +248,32 @@ TEST(present_once_rates_and_taps)
 	stats_table_free(&t);
 }
 
+TEST(capacity_of_the_day)
+{
+	struct stats_table t;
+	int64_t id = 0;
+
+	CHECK(world() == 0);
+	CHECK(tap(0, 1, at("2026-11-10", 13, 0), TAP_RESULT_ARRIVAL) == 0);
+	CHECK(tap(0, 1, at("2026-11-12", 13, 0), TAP_RESULT_ARRIVAL) == 0);
+	/* The district approves 10 -> 20 places on the morning of the 11th. */
+	CHECK_EQ_INT(store_capacity_request_add(F.st, "NWUK015", 20, "증원", "NWUK015001",
+						at("2026-11-11", 9, 0), &id), 0);
+	CHECK_EQ_INT(store_capacity_request_decide(F.st, id, true, "", "nw_officer",
+						   at("2026-11-11", 9, 30)), 0);
+	CHECK(build(STATS_ATTENDANCE, STATS_BY_DAY, "2026-11-10", "2026-11-12", NULL, &t) == 0);
+	CHECK_EQ_INT(num(&t, "2026-11-10", "capacity"), 10); /* before the change: as it was */
+	CHECK_EQ_INT(rate(&t, "2026-11-10", "rate_capacity"), 100); /* 1 / 10 */
+	CHECK_EQ_INT(num(&t, "2026-11-12", "capacity"), 20);
+	CHECK_EQ_INT(rate(&t, "2026-11-12", "rate_capacity"), 50); /* 1 / 20 */
+	CHECK_EQ_INT(num(&t, "합계", "capacity"), 30);
+	stats_table_free(&t);
+	/* The same a month later: last month's figures do not move. */
+	CHECK(build(STATS_ATTENDANCE, STATS_BY_FACILITY, "2026-11-01", "2026-11-30", NULL, &t) == 0);
+	CHECK_EQ_INT(num(&t, "NWUK015", "capacity"), 30);
+	stats_table_free(&t);
+}
+
 TEST(zero_capacity_other_facility_and_months)
 {
 	struct stats_table t;
@@ -767,6 +793,7 @@ int main(void)
 {
 	log_init("test", KLOG_WARNING);
 	RUN(present_once_rates_and_taps);
+	RUN(capacity_of_the_day);
 	RUN(zero_capacity_other_facility_and_months);
 	RUN(corrections_and_cancelled_bookings);
 	RUN(rollups_equal_recomputation);
