@@ -22,7 +22,10 @@ S="$HELPERS/hub_seed"
 "$S" "$T/hub.db" card 04b1b2b3 C2 >/dev/null || die "card"
 hub_seed_device "$T/hub.db" R1 NWUK015 >/dev/null || die "seed R1"
 TOKEN=$("$S" "$T/hub.db" token admin) || die "token"
-notify_conf "$T/hub.conf"
+# The hub runs on the real clock: between 19:30 and 01:30 Seoul its missing-departure sweep
+# would add messages for C2 (arrivals only) to the counts below; notify_missing.sh tests the
+# sweep on a pinned clock.
+notify_conf "$T/hub.conf" "missing_departure = false"
 recv_start --script 500,429,500
 hub_start "$T/hub.conf"
 
