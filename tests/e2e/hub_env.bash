@@ -190,3 +190,23 @@ def closed(s, timeout=5):
 $code
 " "$@"
 }
+
+# crl_ca PKI: a minimal openssl CA database (in $T/ca) around the CA of hub_pki PKI, to issue
+# CRLs; gencrl [openssl ca options] writes the current CRL to $T/crl.pem.
+crl_ca() {
+	mkdir -p "$T/ca"
+	: >"$T/ca/index.txt"
+	echo 01 >"$T/ca/crlnumber"
+	cat >"$T/ca/ca.cnf" <<EOC
+[ca]
+default_ca = test
+[test]
+database = $T/ca/index.txt
+crlnumber = $T/ca/crlnumber
+certificate = $1/ca.crt
+private_key = $1/ca.key
+default_md = sha256
+default_crl_days = 7
+EOC
+}
+gencrl() { openssl ca -config "$T/ca/ca.cnf" -gencrl -out "$T/crl.pem" "$@" 2>/dev/null; }

@@ -14,22 +14,7 @@
 hub_pki "$T/pki" || die "certificates"
 "$HELPERS/hub_seed" "$T/hub.db" facility NWUK015 "노원 키움센터 15호" >/dev/null || die "seed"
 hub_seed_device "$T/hub.db" R1 NWUK015 >/dev/null || die "seed R1"
-# A minimal openssl CA database around the test CA, to issue CRLs.
-mkdir -p "$T/ca"
-: >"$T/ca/index.txt"
-echo 01 >"$T/ca/crlnumber"
-cat >"$T/ca/ca.cnf" <<EOC
-[ca]
-default_ca = test
-[test]
-database = $T/ca/index.txt
-crlnumber = $T/ca/crlnumber
-certificate = $T/pki/ca.crt
-private_key = $T/pki/ca.key
-default_md = sha256
-default_crl_days = 7
-EOC
-gencrl() { openssl ca -config "$T/ca/ca.cnf" -gencrl -out "$T/crl.pem" 2>/dev/null; }
+crl_ca "$T/pki" # an openssl CA database around the test CA, to issue CRLs
 gencrl || die "cannot make a CRL"
 TOKEN=$("$HELPERS/hub_seed" "$T/hub.db" token admin) || die "seed token"
 HUB_CRL=$T/crl.pem HUB_IDLE_MS=30000 hub_config "$T/hub.conf"
