@@ -62,7 +62,7 @@ parent_link() {
 sql() {
 	python3 -c "
 import sqlite3, sys
-db = sqlite3.connect(sys.argv[1], timeout=5)
+db = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)  # autocommit: writes stay
 print(' '.join('|'.join(str(c) for c in r) for r in db.execute(sys.argv[2])))" "$T/hub.db" "$1"
 }
 
