@@ -27,6 +27,8 @@ reader_config "$T/k.conf" kiosk.backend=terminal kiosk.tty= kiosk.idle_return_ms
 tm new-session -d -s kiosk -x 80 -y 24 \
 	"LIBNFC_AUTO_SCAN=false exec '$BIN/kium-reader' --config '$T/k.conf' 2>'$T/reader.log'" ||
 	die "tmux did not start"
+# The reader (exec'd as the pane's process) and the tmux server end with the test.
+E2E_PIDS+=("$(tm display -p -t kiosk '#{pane_pid}')" "$(tm display -p '#{pid}')")
 wait_for 10 grep -q "ready" "$T/reader.log" || die "reader did not start"
 
 screen() { tm capture-pane -p -t kiosk; }

@@ -30,6 +30,8 @@ reader_roster "$T/roster.txt"
 tm new-session -d -s kiosk -x 80 -y 24 \
 	"exec '$BIN/kium-reader' --config '$T/r.conf' 2>'$T/reader.log'" ||
 	die "tmux did not start"
+# The reader (exec'd as the pane's process) and the tmux server end with the test.
+E2E_PIDS+=("$(tm display -p -t kiosk '#{pane_pid}')" "$(tm display -p '#{pid}')")
 screen() { tm capture-pane -p -t kiosk; }
 shows() { screen | grep -qF -- "$1"; }
 reader_pid() { tm list-panes -t kiosk -F '#{pane_pid}'; }
