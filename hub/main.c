@@ -65,6 +65,7 @@ static const struct config_key main_keys[] = {
 	{ "notify", "grace_min", "30", "minutes after closing time before a missing departure is announced" },
 	{ "notify", "sweep_interval_s", "300", "how often the missing-departure sweep runs" },
 	{ "notify", "missing_departure_window_min", "360", "a missing departure is announced only within this many minutes after closing time + grace (a hub started the next morning does not send yesterday's)" },
+	{ "notify", "tap_max_age_min", "120", "an arrival or departure tap received more than this many minutes after it was made is stored but not announced (a reader offline for hours does not send the afternoon's arrivals in the evening)" },
 	{ "web", "root", NULL, "the web portal's static files, read at start and on SIGHUP (default: ../share/kium/web beside the kium-hub binary, i.e. PREFIX/share/kium/web)" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -26,7 +26,8 @@
 #define NOTIFY_KEY_LEN 38          /* "kium-" + 32 hex, with NUL */
 #define NOTIFY_TEXT_MAX 1000       /* 알림톡 allows 1000 characters; we cap bytes */
 /* A tap older than this when the hub receives it is not announced (a reader that was offline
- * for hours would otherwise send "arrived at 15:01" in the evening). */
+ * for hours would otherwise send "arrived at 15:01" in the evening): the default of
+ * notify_set_tap_max_age ([notify] tap_max_age_min). */
 #define NOTIFY_TAP_MAX_AGE_MS (2LL * 3600 * 1000)
 
 enum notify_to {
@@ -92,10 +93,15 @@ json_t *notify_prefs_json(const struct store_notify_prefs *p);
 int notify_prefs_apply(const char *body, size_t len, struct store_notify_prefs *p,
 		       const char **why);
 
+/* Sets the age (received - tap time) past which notify_on_tap announces nothing; ms > 0,
+ * else the default. Process-wide: call at start, before the ingest runs. Returns the value
+ * in force before. */
+int64_t notify_set_tap_max_age(int64_t ms);
+
 /* The ingest hook: called for each tap just stored (inside the batch's transaction).
  * Arrival and departure taps of a card held by a child (at time_ms, else at received_ms)
  * queue one message per confirmed guardian whose preference allows it, keyed by
- * (device, seq, guardian). Unknown cards, stale taps (NOTIFY_TAP_MAX_AGE_MS) and children
+ * (device, seq, guardian). Unknown cards, stale taps (notify_set_tap_max_age) and children
  * without guardians cost one indexed query and write nothing. 0 or a store error (the
  * caller rolls the batch back). */
 int notify_on_tap(struct store *st, const char *device_id, const char *facility,

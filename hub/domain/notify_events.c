@@ -11,11 +11,20 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NOTIFY_TARGETS_MAX 8
+
+/* Set once at start (notify_set_tap_max_age), read by the ingest. */
+static _Atomic int64_t tap_max_age_ms = NOTIFY_TAP_MAX_AGE_MS;
+
+int64_t notify_set_tap_max_age(int64_t ms)
+{
+	return atomic_exchange(&tap_max_age_ms, ms > 0 ? ms : NOTIFY_TAP_MAX_AGE_MS);
+}
 
 /* Appends s as the inside of a JSON string (names are valid UTF-8 without controls). */
 static void json_esc(char *out, size_t len, const char *s)
@@ -78,7 +87,7 @@ int notify_on_tap(struct store *st, const char *device_id, const char *facility,
 		tmpl = "departure";
 	else
 		return 0;
-	if (received_ms - at > NOTIFY_TAP_MAX_AGE_MS)
+	if (received_ms - at > atomic_load(&tap_max_age_ms))
 		return 0;
 	tap_uid_format(t->uid, t->uid_len, uid, sizeof(uid));
 	r = store_notify_card_targets(st, uid, facility, at, received_ms, tmpl, tg,

@@ -3,6 +3,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "hub/domain/notify.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -41,7 +42,7 @@ static int hhmm(const char *s, int *min)
 int notify_config_start(const struct config *cfg, const char *db_path, struct notify_worker **out)
 {
 	struct notify_worker_opts o = { 0 };
-	long cto, to, att, base, cap, age, ret, poll, grace, sweep, window;
+	long cto, to, att, base, cap, age, ret, poll, grace, sweep, window, tap_age;
 	const char *tf = config_get(cfg, "notify", "auth_token_file");
 	char token[512] = "";
 	int r;
@@ -59,6 +60,8 @@ int notify_config_start(const struct config *cfg, const char *db_path, struct no
 	    config_get_int(cfg, "notify", "sweep_interval_s", 0, 1, 86400, &sweep) < 0 ||
 	    config_get_int(cfg, "notify", "missing_departure_window_min", 360, 1, 1440,
 			   &window) < 0 ||
+	    config_get_int(cfg, "notify", "tap_max_age_min", NOTIFY_TAP_MAX_AGE_MS / 60000, 1, 1440,
+			   &tap_age) < 0 ||
 	    config_get_bool(cfg, "notify", "missing_departure", true, &o.sweep) < 0)
 		return -EINVAL;
 	if (hhmm(config_get(cfg, "notify", "closing_time"), &o.sweep_opts.default_close_min) < 0) {
@@ -88,6 +91,7 @@ int notify_config_start(const struct config *cfg, const char *db_path, struct no
 	o.sweep_interval_ms = sweep * 1000;
 	o.sweep_opts.grace_min = (int)grace;
 	o.sweep_opts.window_ms = (int64_t)window * 60000;
+	notify_set_tap_max_age((int64_t)tap_age * 60000);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_err("notify: libcurl did not initialize");
 		return -EIO;

@@ -305,6 +305,34 @@ TEST(stale_and_unknown_taps_queue_nothing)
 	CHECK_EQ_INT(count(NULL, NULL), 0);
 }
 
+/* [notify] tap_max_age_min (notify_set_tap_max_age): the age past which a tap is stored but
+ * not announced; 2 hours by default, 0 sets the default back. */
+TEST(tap_max_age_is_configurable)
+{
+	struct tap t;
+
+	CHECK(setup() == 0);
+	/* Received 90 minutes late: announced under the default of 2 hours... */
+	tap_set(&t, 1, card_a, T15, TAP_RESULT_ARRIVAL);
+	CHECK_EQ_INT(ingest(&t, 1, T15 + 90 * 60000LL), 0);
+	CHECK_EQ_INT(count("arrival", "mom01"), 1);
+	/* ...not under one hour, while one 59 minutes late still is. */
+	CHECK_EQ_INT(notify_set_tap_max_age(60 * 60000LL), NOTIFY_TAP_MAX_AGE_MS);
+	tap_set(&t, 2, card_a, T15 + 1000, TAP_RESULT_DEPARTURE);
+	CHECK_EQ_INT(ingest(&t, 1, T15 + 1000 + 61 * 60000LL), 0);
+	CHECK_EQ_INT(count("departure", NULL), 0);
+	tap_set(&t, 3, card_a, T15 + 2000, TAP_RESULT_DEPARTURE);
+	CHECK_EQ_INT(ingest(&t, 1, T15 + 2000 + 59 * 60000LL), 0);
+	CHECK_EQ_INT(count("departure", "mom01"), 1);
+	/* Six hours: a tap three hours late is announced. */
+	CHECK_EQ_INT(notify_set_tap_max_age(6 * 3600000LL), 60 * 60000LL);
+	tap_set(&t, 4, card_a, T15 + 3000, TAP_RESULT_ARRIVAL);
+	CHECK_EQ_INT(ingest(&t, 1, T15 + 3000 + 3 * 3600000LL), 0);
+	CHECK_EQ_INT(count("arrival", "mom01"), 2);
+	CHECK_EQ_INT(notify_set_tap_max_age(0), 6 * 3600000LL);
+	CHECK_EQ_INT(notify_set_tap_max_age(0), NOTIFY_TAP_MAX_AGE_MS);
+}
+
 TEST(missing_departure_is_queued_once)
 {
 	struct notify_sweep_opts o = { 19 * 60, 30, 6 * 3600 * 1000LL };
@@ -430,6 +458,7 @@ int main(void)
 	RUN(preference_bodies);
 	RUN(a_tap_queues_one_message_per_guardian);
 	RUN(stale_and_unknown_taps_queue_nothing);
+	RUN(tap_max_age_is_configurable);
 	RUN(missing_departure_is_queued_once);
 	RUN(outbox_rows_keyed_scrubbed_and_pruned);
 	RUN(booking_rows_render_after_enrichment);
