@@ -138,3 +138,24 @@ out=$(op GET "/api/v1/notifications?state=failed")
 expect_eq "a 400 fails the message after one try, listed with its error" "$(st) $(json_get "$out" '[(n["template"], n["attempts"], n["last_status"], n["last_error"]) for n in j["notifications"]]')" "200 [('departure', 1, 400, 'scripted_400')]"
 expect_eq "/metrics counts the outbox" "$(hcurl -H "Authorization: Bearer $TOKEN" "$URL/metrics" | grep '^kium_notify_outbox{state="failed"}')" 'kium_notify_outbox{state="failed"} 1'
 expect_eq "/metrics: the worker counts it rejected, none exhausted or expired" "$(metric 'kium_notify_messages_total{outcome="rejected"}') $(metric 'kium_notify_messages_total{outcome="exhausted"}') $(metric 'kium_notify_messages_total{outcome="expired"}')" "1 0 0"
+
+# ---- a message out of tries, one out of time: counted by reason (a fresh hub) ----
+kill -TERM "$HUB_PID"
+wait "$HUB_PID" 2>/dev/null
+recv_stop
+recv_start --script 500,500
+notify_conf "$T/hub2.conf" "missing_departure = false" "max_attempts = 2"
+hub_start "$T/hub2.conf"
+seq=$((seq + 1))
+upload R1 "$seq:04b1b2b3:arrival" >/dev/null
+check "two 500s fail the message after max_attempts = 2" wait_for 10 rows_are 1 "state='failed' AND attempts=2"
+expect_eq "/metrics: exhausted 1, one retry, nothing delivered" "$(metric 'kium_notify_messages_total{outcome="exhausted"}') $(metric kium_notify_retries_total) $(metric 'kium_notify_messages_total{outcome="delivered"}')" "1 1 0"
+kill -TERM "$HUB_PID"
+wait "$HUB_PID" 2>/dev/null
+recv_stop # the provider is gone: every try is refused and retried
+notify_conf "$T/hub3.conf" "missing_departure = false" "max_age_s = 1"
+hub_start "$T/hub3.conf"
+seq=$((seq + 1))
+upload R1 "$seq:04b1b2b3:departure" >/dev/null
+check "unsent after max_age_s = 1: failed expired" wait_for 10 rows_are 1 "state='failed' AND last_error='expired'"
+expect_eq "/metrics: expired 1, retried before, none exhausted" "$(metric 'kium_notify_messages_total{outcome="expired"}') $(python3 -c "print(int($(metric kium_notify_retries_total)) >= 1)") $(metric 'kium_notify_messages_total{outcome="exhausted"}')" "1 True 0"
