@@ -6,6 +6,7 @@
  */
 #include "hub/net/tls.h"
 
+#include "common/hex.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -437,8 +438,7 @@ static void tls_fill_peer(struct tls_conn *c)
 	if (mbedtls_x509_serial_gets(p->serial, sizeof(p->serial), &crt->serial) < 0)
 		p->serial[0] = '\0';
 	if (mbedtls_sha256_ret(crt->raw.p, crt->raw.len, digest, 0) == 0)
-		for (size_t i = 0; i < sizeof(digest); i++)
-			snprintf(p->sha256 + 2 * i, 3, "%02x", digest[i]);
+		hex_encode(digest, sizeof(digest), false, p->sha256, sizeof(p->sha256));
 }
 
 int tls_conn_handshake(struct tls_conn *c)

@@ -22,6 +22,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "tools/kiumctl/pki.h"
 
@@ -196,17 +197,6 @@ static int eku_set(mbedtls_x509write_cert *crt, const char *oid, size_t oid_len)
 						   0, v, oid_len + 4);
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 struct cert_params {
 	const char *subject;
 	const char *issuer;
@@ -246,7 +236,7 @@ static int cert_write(const struct cert_params *p, struct rng *r, char **pem, ch
 		goto out;
 	sb[0] &= 0x7f; /* positive */
 	sb[0] |= 0x40; /* and 16 bytes long */
-	hex(sb, sizeof(sb), serial_hex);
+	hex_encode(sb, sizeof(sb), false, serial_hex, 2 * sizeof(sb) + 1);
 	validity_time(now, 0, -3600, nb, sizeof(nb));
 	validity_time(now, p->years, 0, na, sizeof(na));
 	mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
@@ -281,7 +271,7 @@ static int cert_write(const struct cert_params *p, struct rng *r, char **pem, ch
 				     der + PKI_DER_MAX - len, (size_t)len,
 				     (unsigned char *)*pem, PKI_PEM_MAX, &olen) != 0)
 		goto out;
-	hex(sha, sizeof(sha), sha_hex);
+	hex_encode(sha, sizeof(sha), false, sha_hex, 2 * sizeof(sha) + 1);
 	r2 = 0;
 out:
 	if (r2 < 0) {
