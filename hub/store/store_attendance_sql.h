@@ -6,7 +6,11 @@
  * (at its receipt when that time cannot be trusted), else the holder when the hub received
  * it; taps of cards nobody held are not in it. The SQL text here creates the table and
  * computes it from the taps, shared by the migration (store_sqlite.c), the statistics
- * rebuild (kiumctl stats rebuild) and store_attendance_visits_check.
+ * rebuild (kiumctl stats rebuild) and store_attendance_visits_check. A card change after
+ * the fact (a card registered, reassigned or removed at a time some stored tap's effective
+ * time or receipt is not before, e.g. a reader whose clock runs ahead) can give stored taps
+ * to another child: triggers on cards recompute the facility-days of exactly those taps,
+ * in the card change's transaction, so the rows stay equal to their recomputation.
  */
 #ifndef KIUM_HUB_STORE_ATTENDANCE_SQL_H
 #define KIUM_HUB_STORE_ATTENDANCE_SQL_H
@@ -37,5 +41,47 @@
 	STORE_TAP_HOLDER_JOIN                                                                  \
 	" WHERE t.reject IS NULL AND ch IS NOT NULL AND ch <> ''"                              \
 	" GROUP BY t.facility, d, ch;"
+
+/* The facility-days (f, d) of the taps of card uid U (SQL expression) whose effective
+ * time or receipt is at or after V: the only taps whose holder a change of U's
+ * assignments from V on can change (taps_uid_time index, migration 17). */
+#define STORE_ATTENDANCE_AFFECTED_SQL(U, V)                                                     \
+	"SELECT DISTINCT t.facility AS f, (t.time_ms + 32400000) / 86400000 AS d FROM taps t"  \
+	" WHERE t.uid = " U " AND t.reject IS NULL AND t.child_id IS NULL"                     \
+	" AND (t.time_ms >= " V " OR t.received_ms >= " V ")"
+
+/* Recomputes the rows of those facility-days from their taps (trigger body statements). */
+#define STORE_ATTENDANCE_REFILL_SQL(U, V)                                                       \
+	" DELETE FROM attendance_child_day WHERE (facility, day) IN ("                         \
+	STORE_ATTENDANCE_AFFECTED_SQL(U, V) ");"                                               \
+	" INSERT INTO attendance_child_day (facility, day, child, first_ms, last_ms, taps)"     \
+	" SELECT t.facility, a.d, coalesce(t.child_id, c1.child_id, c2.child_id) AS ch,"       \
+	"  min(t.time_ms), max(t.time_ms), count(*) FROM ("                                    \
+	STORE_ATTENDANCE_AFFECTED_SQL(U, V) ") a"                                              \
+	" JOIN taps t ON t.facility = a.f AND t.reject IS NULL"                                \
+	"  AND t.time_ms >= a.d * 86400000 - 32400000"                                         \
+	"  AND t.time_ms < a.d * 86400000 + 54000000"                                          \
+	STORE_TAP_HOLDER_JOIN                                                                  \
+	" WHERE ch IS NOT NULL AND ch <> '' GROUP BY t.facility, a.d, ch;"
+
+/* Where a card row change can move taps between children: an assignment from
+ * assigned_ms on (insert, delete, or a change of its uid, child or start), or the span
+ * between the old and the new removed_ms (a card deactivated or replaced). */
+#define STORE_ATTENDANCE_CARD_TRIGGERS_SQL                                                     \
+	"CREATE INDEX taps_uid_time ON taps(uid, time_ms) WHERE reject IS NULL;"              \
+	"CREATE TRIGGER cards_attendance_insert AFTER INSERT ON cards BEGIN"                   \
+	STORE_ATTENDANCE_REFILL_SQL("NEW.uid", "NEW.assigned_ms") " END;"                     \
+	"CREATE TRIGGER cards_attendance_delete AFTER DELETE ON cards BEGIN"                   \
+	STORE_ATTENDANCE_REFILL_SQL("OLD.uid", "OLD.assigned_ms") " END;"                     \
+	"CREATE TRIGGER cards_attendance_update AFTER UPDATE OF uid, child_id, assigned_ms,"   \
+	" removed_ms ON cards BEGIN"                                                           \
+	STORE_ATTENDANCE_REFILL_SQL("OLD.uid", STORE_ATTENDANCE_CARD_SINCE)                    \
+	STORE_ATTENDANCE_REFILL_SQL("NEW.uid", STORE_ATTENDANCE_CARD_SINCE) " END;"
+
+#define STORE_ATTENDANCE_CARD_SINCE                                                            \
+	"(CASE WHEN OLD.uid IS NEW.uid AND OLD.child_id IS NEW.child_id"                       \
+	" AND OLD.assigned_ms IS NEW.assigned_ms THEN min(coalesce(OLD.removed_ms,"            \
+	" 9000000000000000000), coalesce(NEW.removed_ms, 9000000000000000000))"                \
+	" ELSE min(OLD.assigned_ms, NEW.assigned_ms) END)"
 
 #endif
