@@ -52,7 +52,7 @@ int ctl_attendance(const char *data, int argc, char **argv);
 int ctl_account(const char *data, int argc, char **argv);
 /* ctl_import.c: facilities from CSV with a verification report. */
 int ctl_import(const char *data, int argc, char **argv);
-/* ctl_stats.c: statistics rollups (rebuild). */
+/* ctl_stats.c: statistics rollups (rebuild, check). */
 int ctl_stats(const char *data, int argc, char **argv);
 
 #endif

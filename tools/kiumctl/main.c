@@ -61,6 +61,8 @@ static const char usage_text[] =
 	"  import facilities FILE [--dry-run] [--actor ID]   facilities from CSV, with a report\n"
 	"  stats rebuild                  recompute the statistics rollups and each child's day\n"
 	"                                 of taps (reconciliation) from the taps\n"
+	"  stats check                    compare each child's day of taps with the taps\n"
+	"                                 (exit 1 when they differ)\n"
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error.\n";
 
