@@ -44,21 +44,34 @@
 
 /* The facility-days (f, d) of the taps of card uid U (SQL expression) whose effective
  * time or receipt is at or after V: the only taps whose holder a change of U's
- * assignments from V on can change (taps_uid_time index, migration 17). */
+ * assignments from V on can change. Without an index on every tap's uid (it would cost each
+ * insert), two parts: the taps timed at or after their own receipt (a reader clock ahead;
+ * the small partial index taps_ahead), and the taps received from V on, looked for only on
+ * readers last seen from V on (devices.last_seen_ms, the receipt of their latest batch: with
+ * a card changed now, none unless the hub's clock went back). A tap timed from V on but
+ * before its receipt was received after V: the second part has it. */
 #define STORE_ATTENDANCE_AFFECTED_SQL(U, V)                                                     \
-	"SELECT DISTINCT t.facility AS f, (t.time_ms + 32400000) / 86400000 AS d FROM taps t"  \
-	" WHERE t.uid = " U " AND t.reject IS NULL AND t.child_id IS NULL"                     \
-	" AND (t.time_ms >= " V " OR t.received_ms >= " V ")"
+	"SELECT t.facility AS f, (t.time_ms + 32400000) / 86400000 AS d FROM taps t"           \
+	" INDEXED BY taps_ahead WHERE t.uid = " U " AND t.reject IS NULL"                      \
+	"  AND t.time_ms >= t.received_ms AND t.child_id IS NULL"                              \
+	"  AND (t.time_ms >= " V " OR t.received_ms >= " V ")"                                 \
+	" UNION SELECT t.facility, (t.time_ms + 32400000) / 86400000 FROM devices dv"          \
+	" CROSS JOIN taps t ON t.device_id = dv.id WHERE dv.last_seen_ms >= " V                \
+	"  AND t.uid = " U " AND t.reject IS NULL AND t.child_id IS NULL"                      \
+	"  AND t.received_ms >= " V
 
-/* Recomputes the rows of those facility-days from their taps (trigger body statements). */
+/* Recomputes the rows of those facility-days from their taps (trigger body statements;
+ * written so that the plans are range reads: the primary key, taps_facility_time). */
 #define STORE_ATTENDANCE_REFILL_SQL(U, V)                                                       \
-	" DELETE FROM attendance_child_day WHERE (facility, day) IN ("                         \
+	" DELETE FROM attendance_child_day WHERE facility IN (SELECT f FROM ("                 \
+	STORE_ATTENDANCE_AFFECTED_SQL(U, V) ")) AND day IN (SELECT d FROM ("                   \
+	STORE_ATTENDANCE_AFFECTED_SQL(U, V) ")) AND (facility, day) IN ("                      \
 	STORE_ATTENDANCE_AFFECTED_SQL(U, V) ");"                                               \
 	" INSERT INTO attendance_child_day (facility, day, child, first_ms, last_ms, taps)"     \
 	" SELECT t.facility, a.d, coalesce(t.child_id, c1.child_id, c2.child_id) AS ch,"       \
 	"  min(t.time_ms), max(t.time_ms), count(*) FROM ("                                    \
 	STORE_ATTENDANCE_AFFECTED_SQL(U, V) ") a"                                              \
-	" JOIN taps t ON t.facility = a.f AND t.reject IS NULL"                                \
+	" CROSS JOIN taps t ON t.facility = a.f AND t.reject IS NULL"                                \
 	"  AND t.time_ms >= a.d * 86400000 - 32400000"                                         \
 	"  AND t.time_ms < a.d * 86400000 + 54000000"                                          \
 	STORE_TAP_HOLDER_JOIN                                                                  \
@@ -68,7 +81,7 @@
  * assigned_ms on (insert, delete, or a change of its uid, child or start), or the span
  * between the old and the new removed_ms (a card deactivated or replaced). */
 #define STORE_ATTENDANCE_CARD_TRIGGERS_SQL                                                     \
-	"CREATE INDEX taps_uid_time ON taps(uid, time_ms) WHERE reject IS NULL;"              \
+	"CREATE INDEX taps_ahead ON taps(uid) WHERE reject IS NULL AND time_ms >= received_ms;" \
 	"CREATE TRIGGER cards_attendance_insert AFTER INSERT ON cards BEGIN"                   \
 	STORE_ATTENDANCE_REFILL_SQL("NEW.uid", "NEW.assigned_ms") " END;"                     \
 	"CREATE TRIGGER cards_attendance_delete AFTER DELETE ON cards BEGIN"                   \

@@ -269,8 +269,8 @@ static const char *const migrations[] = {
 	" INSERT OR REPLACE INTO capacity_history VALUES (NEW.facility,"
 	"  (NEW.changed_ms + 32400000) / 86400000, NEW.capacity); END;",
 	/* 17 (reconciliation): a card registered, reassigned or removed after the fact
-	 * recomputes the facility-days of the stored taps it gives to another child (triggers
-	 * and the taps' uid index, store_attendance_sql.h); the rows are computed again from
+	 * recomputes the facility-days of the stored taps it gives to another child (triggers,
+	 * store_attendance_sql.h); the rows are computed again from
 	 * the taps, since card changes before this migration did not. */
 	STORE_ATTENDANCE_CARD_TRIGGERS_SQL "DELETE FROM attendance_child_day;"
 	STORE_ATTENDANCE_VISITS_FILL_SQL("attendance_child_day"),
